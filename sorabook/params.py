@@ -1,0 +1,442 @@
+"""The parameter registry: every assumption of the book, validated in one place.
+
+Each :class:`Param` has a name, the article's value as default, a unit, an allowed
+range or set of choices, a one-line description and its source. Scenarios
+(``sorabook/scenarios/*.yaml``), a user's ``--params FILE`` and ``--set NAME=VALUE``
+overrides are all checked here before anything runs; a bad value raises
+:class:`ParamError` with one line that names the parameter, the value and what was
+expected (the command line turns it into exit code 2).
+
+Notebooks declare the parameters they use in their papermill ``parameters`` cell
+(literals only) and turn them into a :class:`Params` view with
+:func:`from_namespace`; the view refuses any name the cell did not declare, so a
+chapter cannot silently read a default that a build overrode.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+__all__ = [
+    "Param",
+    "ParamError",
+    "Params",
+    "REGISTRY",
+    "Scenario",
+    "defaults",
+    "from_namespace",
+    "load_params_file",
+    "load_scenario",
+    "parse_set",
+    "resolve",
+    "scenario_names",
+    "validate",
+]
+
+#: A params file larger than this is refused before it is parsed (bytes).
+MAX_PARAMS_FILE_BYTES = 1_000_000
+
+_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_SCENARIO_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+class ParamError(ValueError):
+    """A parameter set is invalid. ``str(err)`` is one line meant for a person."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One assumption of the book.
+
+    ``kind`` is ``"float"``, ``"int"``, ``"bool"`` or ``"choice"``. Numeric
+    parameters lie in ``[low, high]``; ``low_open`` makes the lower bound
+    exclusive (``> low``), which is how "zero where it divides" is refused.
+    """
+
+    name: str
+    default: Any
+    unit: str
+    description: str
+    source: str
+    kind: str = "float"
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    choices: tuple[str, ...] = ()
+
+    def expectation(self) -> str:
+        """What a valid value looks like, in words."""
+        if self.kind == "choice":
+            return "one of " + ", ".join(self.choices)
+        if self.kind == "bool":
+            return "true or false"
+        what = "an integer" if self.kind == "int" else "a number"
+        parts = []
+        if self.low is not None:
+            parts.append(f"{'>' if self.low_open else '>='} {_fmt(self.low)}")
+        if self.high is not None:
+            parts.append(f"<= {_fmt(self.high)}")
+        return what + (" " + " and ".join(parts) if parts else "")
+
+    def range_text(self) -> str:
+        """Allowed values, compactly (for tables)."""
+        if self.kind == "choice":
+            return " | ".join(self.choices)
+        if self.kind == "bool":
+            return "true | false"
+        lo = "(" if self.low_open else "["
+        return f"{lo}{_fmt(self.low)}, {_fmt(self.high)}]"
+
+    def check(self, value: Any, origin: str = "") -> Any:
+        """Return ``value`` normalised to this parameter's type, or raise ParamError."""
+        where = f" (from {origin})" if origin else ""
+
+        def fail(why: str = "") -> ParamError:
+            return ParamError(
+                f"parameter '{self.name}'{where}: {why or 'got ' + _show(value)}; "
+                f"expected {self.expectation()}"
+            )
+
+        if self.kind == "bool":
+            if isinstance(value, bool):
+                return value
+            raise fail()
+        if self.kind == "choice":
+            if isinstance(value, str) and value in self.choices:
+                return value
+            if isinstance(value, str):
+                near = difflib.get_close_matches(value, self.choices, n=1)
+                hint = f" (did you mean '{near[0]}'?)" if near else ""
+                raise fail(f"got {_show(value)}{hint}")
+            raise fail()
+        # numbers
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise fail()
+        if isinstance(value, float) and not math.isfinite(value):
+            raise fail(f"got {value}, which is not a finite number")
+        if self.kind == "int":
+            if isinstance(value, float):
+                if not value.is_integer():
+                    raise fail()
+                value = int(value)
+        else:
+            value = float(value)
+        if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
+            raise fail(f"got {_fmt(value)}, out of range")
+        if self.high is not None and value > self.high:
+            raise fail(f"got {_fmt(value)}, out of range")
+        return value
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "?"
+    if isinstance(x, float) and x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return f"{x:g}"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        text = value if len(value) <= 40 else value[:37] + "..."
+        return f"the text {text!r}"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if value is None:
+        return "an empty value"
+    return repr(value)
+
+
+_S_ART_LATENT = "article §02 Detail 1 (latent diffusion): 512x512 image -> 64x64 latent"
+_S_ART_VIDEO = "article §04 Training: up to 1 minute at an assumed 24 fps, DiT's 8x in time"
+
+_PARAMS: tuple[Param, ...] = (
+    # --- chapter 1: latent compression -------------------------------------------------
+    Param("image_size", 512, "px", "side of the square example image",
+          _S_ART_LATENT, kind="int", low=8, high=16384),
+    Param("pixel_channels", 3, "channels", "colour channels of a pixel (RGB)",
+          "convention of the Stable Diffusion autoencoder used by DiT", kind="int",
+          low=1, high=4),
+    Param("vae_spatial_compression", 8, "x per side",
+          "spatial downsampling of the autoencoder, per side",
+          "DiT paper (Peebles & Xie 2023) §3: the Stable Diffusion VAE, f = 8", kind="int", low=1, high=64),
+    Param("latent_channels", 4, "channels", "channels of the latent representation",
+          "DiT paper (Peebles & Xie 2023) §3: latent 64x64x4 at 512x512", kind="int", low=1, high=256),
+    Param("patch_size", 2, "latent positions per side",
+          "side of the square patch that becomes one transformer token",
+          "DiT paper Table 4: XL/2", kind="int", low=1, high=32),
+    Param("video_seconds", 60.0, "s", "length of one generated video",
+          _S_ART_VIDEO, low=0.0, low_open=True, high=3600.0),
+    Param("fps", 24.0, "frames/s", "frame rate of the generated video",
+          _S_ART_VIDEO, low=0.0, low_open=True, high=240.0),
+    Param("temporal_compression", 8, "x", "frames per latent frame of the video autoencoder",
+          _S_ART_VIDEO, kind="int", low=1, high=64),
+)
+
+#: Every parameter of the book, by name, in reading order.
+REGISTRY: dict[str, Param] = {p.name: p for p in _PARAMS}
+assert all(_NAME_RE.match(n) for n in REGISTRY), "parameter names are snake_case"
+
+
+def defaults() -> dict[str, Any]:
+    """The article's values for every parameter."""
+    return {name: p.default for name, p in REGISTRY.items()}
+
+
+def _suggest(name: str) -> str:
+    near = difflib.get_close_matches(name, list(REGISTRY), n=1, cutoff=0.6)
+    return f" (did you mean '{near[0]}'?)" if near else ""
+
+
+def validate(values: Mapping[str, Any], origin: str = "") -> dict[str, Any]:
+    """Check a (partial) set of parameter values and return them normalised.
+
+    Raises :class:`ParamError` at the first problem: an unknown name (with the
+    nearest valid name), a value of the wrong type, NaN or infinity, or a value
+    outside the parameter's range.
+    """
+    if not isinstance(values, Mapping):
+        raise ParamError(f"{origin or 'parameters'}: expected a mapping of name: value, got {_show(values)}")
+    out = {}
+    for name, value in values.items():
+        if not isinstance(name, str) or name not in REGISTRY:
+            where = f" in {origin}" if origin else ""
+            raise ParamError(
+                f"unknown parameter {str(name)!r}{where}{_suggest(str(name))}; "
+                "`sorabook params` lists them all"
+            )
+        out[name] = REGISTRY[name].check(value, origin)
+    return out
+
+
+def _check_together(values: Mapping[str, Any]) -> None:
+    """Constraints that involve several parameters (checked on a complete set)."""
+    side = values["vae_spatial_compression"] * values["patch_size"]
+    if values["image_size"] % side:
+        raise ParamError(
+            f"parameter 'image_size': got {values['image_size']}; expected a multiple of "
+            f"vae_spatial_compression x patch_size = {side}"
+        )
+
+
+class Params(Mapping):
+    """A validated, read-only set of parameter values; attribute access by name.
+
+    A view made by :func:`from_namespace` holds only the names a chapter
+    declared: reading any other raises ``AttributeError`` naming the chapter's
+    parameters cell.
+    """
+
+    __slots__ = ("_values", "_complete")
+
+    def __init__(self, values: Mapping[str, Any], _complete: bool = True):
+        object.__setattr__(self, "_values", dict(values))
+        object.__setattr__(self, "_complete", _complete)
+
+    def __getattr__(self, name: str) -> Any:
+        values = object.__getattribute__(self, "_values")
+        if name in values:
+            return values[name]
+        if name in REGISTRY:
+            raise AttributeError(
+                f"parameter '{name}' is used but not declared in this chapter's parameters cell"
+            )
+        raise AttributeError(f"no parameter named {name!r}{_suggest(name)}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Params is read-only; use .replace(name=value)")
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[name]
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"Params({self._values!r})"
+
+    def replace(self, **changes: Any) -> "Params":
+        """A new set with ``changes`` applied and validated."""
+        values = {**self._values, **validate(changes)}
+        if self._complete:
+            _check_together(values)
+        return Params(values, self._complete)
+
+    def differences(self) -> dict[str, Any]:
+        """The parameters whose value differs from the article's."""
+        return {k: v for k, v in self._values.items() if v != REGISTRY[k].default}
+
+    @property
+    def sha256(self) -> str:
+        """Hash of the canonical JSON of every value: the identity of a parameter set."""
+        return params_sha256(self._values)
+
+
+def params_sha256(values: Mapping[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of a parameter mapping (sorted keys)."""
+    text = json.dumps(dict(values), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def from_namespace(namespace: Mapping[str, Any]) -> Params:
+    """The parameters a notebook declared, validated, as a restricted :class:`Params`.
+
+    Call it right after the ``parameters`` cell (``p = from_namespace(globals())``):
+    every registry name defined in the namespace is taken, checked and returned;
+    names the cell did not declare stay unreadable.
+    """
+    declared = {k: namespace[k] for k in REGISTRY if k in namespace}
+    values = validate(declared, "the parameters cell")
+    if all(k in values for k in ("image_size", "vae_spatial_compression", "patch_size")):
+        _check_together({**defaults(), **values})
+    return Params(values, _complete=False)
+
+
+# --- scenarios and params files -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named parameter set: overrides on top of the article's values."""
+
+    name: str
+    description: str
+    overrides: dict
+
+
+def _load_yaml_text(text: str, origin: str) -> Any:
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
+        seen = set()
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node)
+            if key in seen:
+                raise ParamError(f"{origin}: key {key!r} appears twice (line {key_node.start_mark.line + 1})")
+            seen.add(key)
+        return loader.construct_mapping(node)
+
+    _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or "not valid YAML"
+        raise ParamError(f"{origin}: YAML syntax error{where}: {problem}") from None
+
+
+def _parse_parameter_file(data: Any, origin: str, need_description: bool) -> tuple[str, dict]:
+    if not isinstance(data, dict):
+        raise ParamError(f"{origin}: expected a YAML mapping (parameters: ...), got {_show(data)}")
+    if "parameters" in data:
+        extra = set(data) - {"description", "parameters"}
+        if extra:
+            raise ParamError(
+                f"{origin}: unexpected top-level key {sorted(map(str, extra))[0]!r}; "
+                "expected only 'description' and 'parameters'"
+            )
+        description = data.get("description", "")
+        overrides = data["parameters"] if data["parameters"] is not None else {}
+    else:
+        description, overrides = "", data
+    if not isinstance(description, str) or (need_description and not description.strip()):
+        raise ParamError(f"{origin}: expected a 'description' text")
+    return " ".join(description.split()), validate(overrides, origin)
+
+
+def scenario_names() -> list[str]:
+    """The shipped scenarios, ``article`` first."""
+    files = resources.files("sorabook") / "scenarios"
+    names = sorted(f.name[:-5] for f in files.iterdir() if f.name.endswith(".yaml"))
+    return sorted(names, key=lambda n: n != "article")
+
+
+def load_scenario(name: str) -> Scenario:
+    """A shipped scenario by name (validated)."""
+    if not isinstance(name, str) or not _SCENARIO_RE.match(name):
+        raise ParamError(
+            f"scenario {name!r} is not a scenario name; expected letters, digits, '-' or '_' "
+            f"(one of: {', '.join(scenario_names())})"
+        )
+    names = scenario_names()
+    if name not in names:
+        near = difflib.get_close_matches(name, names, n=1)
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        raise ParamError(f"unknown scenario {name!r}{hint}; expected one of: {', '.join(names)}")
+    text = (resources.files("sorabook") / "scenarios" / f"{name}.yaml").read_text()
+    origin = f"scenario '{name}'"
+    description, overrides = _parse_parameter_file(_load_yaml_text(text, origin), origin, True)
+    return Scenario(name, description, overrides)
+
+
+def load_params_file(path: str | Path) -> Scenario:
+    """A user's parameter file: a YAML mapping of ``name: value`` (or a scenario's shape)."""
+    path = Path(path)
+    origin = f"params file '{path}'"
+    if not path.is_file():
+        raise ParamError(f"{origin}: no such file")
+    size = path.stat().st_size
+    if size > MAX_PARAMS_FILE_BYTES:
+        raise ParamError(f"{origin}: {size:,} bytes; expected at most {MAX_PARAMS_FILE_BYTES:,}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ParamError(f"{origin}: cannot be read as UTF-8 text ({err.__class__.__name__})") from None
+    description, overrides = _parse_parameter_file(_load_yaml_text(text, origin), origin, False)
+    return Scenario("custom", description or f"parameters from {path.name}", overrides)
+
+
+def parse_set(text: str) -> tuple[str, Any]:
+    """Parse one ``NAME=VALUE`` override; VALUE is read as YAML (numbers, true/false, text)."""
+    if not isinstance(text, str) or "=" not in text:
+        raise ParamError(f"--set {text!r}: expected NAME=VALUE, e.g. --set fps=30")
+    name, raw = (s.strip() for s in text.split("=", 1))
+    if not name:
+        raise ParamError(f"--set {text!r}: expected NAME=VALUE with a parameter name before '='")
+    value = _load_yaml_text(raw, f"--set {name}") if raw else None
+    if isinstance(value, str):
+        try:  # YAML reads 1e21, nan and inf as text; Python reads them as numbers
+            value = float(value)
+        except ValueError:
+            pass
+    return name, value
+
+
+def resolve(
+    scenario: str | None = None,
+    params_file: str | Path | None = None,
+    sets: Iterable[str] = (),
+) -> tuple[Params, Scenario]:
+    """The complete, validated parameter set of a build or a results query.
+
+    The article's defaults, then the scenario (or the user's file), then each
+    ``--set`` override, each layer validated with its origin in the message.
+    """
+    if scenario is not None and params_file is not None:
+        raise ParamError("--scenario and --params: expected one of them, not both")
+    base = load_params_file(params_file) if params_file is not None else load_scenario("article" if scenario is None else scenario)
+    values = {**defaults(), **base.overrides}
+    for item in sets:
+        name, value = parse_set(item)
+        values.update(validate({name: value}, "--set"))
+    _check_together(values)
+    return Params(values), base

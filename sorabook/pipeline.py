@@ -1,0 +1,560 @@
+"""The build: validated parameters -> executed chapters -> Jupyter Book -> published site.
+
+Each arrow of the data flow is one function here:
+
+- :func:`chapter_parameters` reads a chapter's ``parameters`` cell (literals only);
+- :func:`execute` runs every chapter with papermill, in parallel, each kernel on its
+  own IPC connection files, skipping chapters whose content hash is cached;
+- :func:`assemble` stages the configuration, the hand-written pages and the
+  executed notebooks in one temporary folder;
+- :func:`build_site` runs Jupyter Book 1.x on it, strictly, with execution off;
+- :func:`export` writes ``results.json`` and ``results.csv`` from what the
+  notebooks recorded, after checking it against :func:`sorabook.report.compute`;
+- :func:`publish` swaps the new site into place only when all of that succeeded.
+
+:func:`build` strings them together. Errors a user can fix raise
+:class:`BuildError` with a message naming the notebook and cell.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import csv
+import datetime as _dt
+import fcntl
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+import sorabook
+from sorabook.params import Params, Scenario
+from sorabook.results import META_KEY
+
+__all__ = [
+    "BuildError",
+    "BuildResult",
+    "ChapterRun",
+    "assemble",
+    "build",
+    "build_site",
+    "chapter_parameters",
+    "execute",
+    "export",
+    "project_root",
+    "publish",
+]
+
+KERNEL_NAME = "python3"
+
+
+class BuildError(RuntimeError):
+    """A build failed for a reason the message explains (exit code 1)."""
+
+
+def project_root() -> Path:
+    """The repository holding ``_toc.yml``, ``notebooks/`` and ``book/``."""
+    env = os.environ.get("SORABOOK_ROOT")
+    candidates = [Path(env)] if env else []
+    candidates += [Path(sorabook.__file__).resolve().parents[1], Path.cwd()]
+    for cand in candidates:
+        if (cand / "_toc.yml").is_file() and (cand / "notebooks").is_dir():
+            return cand
+    raise BuildError("cannot find the book sources (_toc.yml and notebooks/); run from the repository")
+
+
+# --- reading chapters -------------------------------------------------------------------
+
+
+def _parameters_cell(nb) -> Any:
+    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(cells) != 1:
+        raise BuildError(f"expected exactly one cell tagged 'parameters', found {len(cells)}")
+    return cells[0]
+
+
+def chapter_parameters(path: Path) -> dict[str, Any]:
+    """The names and default values a chapter declares in its ``parameters`` cell.
+
+    The cell must hold only assignments of literals (``name = 24.0``): a derived
+    value there would silently keep its default when papermill injects overrides.
+    """
+    import jupytext
+
+    nb = jupytext.read(path)
+    source = _parameters_cell(nb).source
+    out: dict[str, Any] = {}
+    for node in ast.parse(source).body:
+        ok = isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+        try:
+            value = ast.literal_eval(node.value) if ok else None
+        except ValueError:
+            ok = False
+        if not ok:
+            raise BuildError(f"{path.name}: parameters cell line {node.lineno}: expected `name = literal`")
+        out[node.targets[0].id] = value
+    return out
+
+
+def _digest(*parts: bytes | str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode() if isinstance(part, str) else part)
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def environment_hash(root: Path) -> str:
+    """Hash of what every chapter depends on besides its own text and parameters.
+
+    The package's source and scenarios, the dependency lock, and the Python version.
+    """
+    pkg = Path(sorabook.__file__).parent
+    files = sorted(p for p in pkg.rglob("*") if p.suffix in {".py", ".yaml"} and "__pycache__" not in p.parts)
+    parts: list[bytes | str] = [sys.version]
+    for p in files:
+        parts += [str(p.relative_to(pkg)), p.read_bytes()]
+    lock = root / "requirements.lock"
+    parts.append(lock.read_bytes() if lock.is_file() else b"")
+    return _digest(*parts)
+
+
+@dataclass
+class ChapterRun:
+    """One chapter of a build: where it comes from, what it ran with, how it went."""
+
+    stem: str
+    source: Path
+    parameters: dict[str, Any]
+    key: str
+    cached: bool = False
+    seconds: float = 0.0
+
+
+def plan(root: Path, params: Params, chapters: Iterable[str]) -> list[ChapterRun]:
+    """The chapters of a build with the parameters each declares and its cache key."""
+    env = environment_hash(root)
+    runs = []
+    for stem in chapters:
+        source = root / "notebooks" / f"{stem}.md"
+        declared = chapter_parameters(source)
+        unknown = sorted(set(declared) - set(params))
+        if unknown:
+            raise BuildError(f"{source.name}: parameters cell declares {unknown[0]!r}, which is not in the registry")
+        values = {k: params[k] for k in declared}
+        key = _digest(source.read_bytes(), json.dumps(values, sort_keys=True), env)
+        runs.append(ChapterRun(stem, source, values, key))
+    return runs
+
+
+# --- executing chapters -----------------------------------------------------------------
+
+
+def _kernel_manager_class(ipc_dir: str):
+    from jupyter_client.manager import KernelManager
+
+    class IPCKernelManager(KernelManager):
+        """A kernel on IPC sockets in a folder of its own (no port races, no TCP warning)."""
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.transport = "ipc"
+            self.ip = os.path.join(ipc_dir, "kernel")
+
+    return IPCKernelManager
+
+
+def _failure_message(source: Path, err: Exception, nb) -> str:
+    """``notebooks/X.md, code cell N (line L: `first line`): Error: message``."""
+    ename = getattr(err, "ename", type(err).__name__)
+    evalue = getattr(err, "evalue", str(err))
+    where = ""
+    if nb is not None:
+        code = [c for c in nb.cells if c.cell_type == "code"
+                and "injected-parameters" not in c.metadata.get("tags", [])]
+        for i, cell in enumerate(code, 1):
+            if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+                first = next((ln.strip() for ln in cell.source.splitlines() if ln.strip()), "")
+                text = source.read_text()
+                line = text[: text.find(cell.source)].count("\n") + 1 if cell.source in text else None
+                at = f"line {line}: " if line else ""
+                where = f", code cell {i} ({at}`{first[:60]}`)"
+                break
+    return f"notebooks/{source.name}{where}: {ename}: {evalue}"
+
+
+def _run_chapter(source: str, out_path: str, parameters: dict, cwd: str, log_path: str) -> tuple[bool, str]:
+    """Execute one chapter (in a worker process). Returns (ok, message)."""
+    import logging
+
+    # Kernel start-up chatter goes to the chapter's log, never to the user's terminal.
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
+    os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+
+    import jupytext
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    stem = Path(source).stem
+    nb = jupytext.read(source)
+    with tempfile.TemporaryDirectory(prefix="sorabook-ipc-") as ipc_dir:
+        try:
+            papermill.execute_notebook(
+                nb,
+                out_path,
+                parameters=parameters,
+                kernel_name=KERNEL_NAME,
+                language="python",
+                progress_bar=False,
+                cwd=cwd,
+                kernel_manager_class=_kernel_manager_class(ipc_dir),
+            )
+        except PapermillExecutionError as err:
+            failed = None
+            with contextlib.suppress(Exception):
+                import nbformat
+
+                failed = nbformat.read(out_path, as_version=4)
+            return False, _failure_message(Path(source), err, failed)
+        except Exception as err:  # kernel died, timeout, ...
+            return False, f"notebooks/{stem}.md: {type(err).__name__}: {err}"
+    return True, ""
+
+
+def _finish_notebook(path: Path, source_rel: str) -> None:
+    """Tidy an executed notebook: provenance of the input, collapsed parameter cells."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata.setdefault("papermill", {})["input_path"] = source_rel
+    nb.metadata["papermill"].pop("start_time", None)
+    nb.metadata["papermill"].pop("end_time", None)
+    nb.metadata["papermill"].pop("duration", None)
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags or "parameters" in tags:
+            if "hide-input" not in tags:
+                cell.metadata["tags"] = [*tags, "hide-input"]
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+    nbformat.write(nb, path)
+
+
+def execute(
+    runs: list[ChapterRun],
+    dest: Path,
+    cache_dir: Path,
+    jobs: int,
+    force: bool = False,
+    progress: Callable[[ChapterRun], None] | None = None,
+) -> list[ChapterRun]:
+    """Execute (or take from the cache) every chapter into ``dest/notebooks/STEM.ipynb``.
+
+    Chapters run in a ``spawn`` process pool of ``jobs`` workers. The first failing
+    chapter raises :class:`BuildError`; the others are cancelled.
+    """
+    import multiprocessing
+    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+
+    nb_dir = dest / "notebooks"
+    nb_dir.mkdir(parents=True, exist_ok=True)
+    logs = dest / "_logs"
+    logs.mkdir(exist_ok=True)
+    todo = []
+    for run in runs:
+        cached = cache_dir / run.stem / f"{run.key}.ipynb"
+        if cached.is_file() and not force:
+            shutil.copyfile(cached, nb_dir / f"{run.stem}.ipynb")
+            run.cached = True
+            if progress:
+                progress(run)
+        else:
+            todo.append(run)
+    if not todo:
+        return runs
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=ctx) as pool:
+        started = {}
+        futures = {}
+        for run in todo:
+            out = nb_dir / f"{run.stem}.ipynb"
+            fut = pool.submit(_run_chapter, str(run.source), str(out), run.parameters, str(nb_dir),
+                              str(logs / f"{run.stem}.log"))
+            futures[fut] = run
+            started[run.stem] = time.perf_counter()
+        pending = set(futures)
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                for fut in done:
+                    run = futures[fut]
+                    ok, message = fut.result()
+                    run.seconds = time.perf_counter() - started[run.stem]
+                    if not ok:
+                        for other in pending:
+                            other.cancel()
+                        raise BuildError(message)
+                    out = nb_dir / f"{run.stem}.ipynb"
+                    _finish_notebook(out, f"notebooks/{run.stem}.md")
+                    target = cache_dir / run.stem / f"{run.key}.ipynb"
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    for old in target.parent.glob("*.ipynb"):
+                        old.unlink()
+                    tmp = target.with_suffix(".tmp")
+                    shutil.copyfile(out, tmp)
+                    os.replace(tmp, target)
+                    if progress:
+                        progress(run)
+        except BaseException:
+            for proc in list(getattr(pool, "_processes", {}).values()):
+                with contextlib.suppress(Exception):
+                    proc.terminate()
+            raise
+    return runs
+
+
+# --- assembling and building the book -----------------------------------------------------
+
+
+def assemble(root: Path, dest: Path) -> None:
+    """Copy the configuration and the hand-written pages beside the executed notebooks."""
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copyfile(root / name, dest / name)
+    shutil.copytree(root / "book", dest / "book", dirs_exist_ok=True)
+
+
+def _jupyter_book() -> list[str]:
+    exe = Path(sys.executable).with_name("jupyter-book")
+    return [str(exe)] if exe.is_file() else [sys.executable, "-m", "jupyter_book.cli.main"]
+
+
+def build_site(staging: Path) -> Path:
+    """Jupyter Book 1.x, strict (``-W -n --keep-going --all``), execution off. Returns the HTML dir."""
+    cmd = [*_jupyter_book(), "build", str(staging), "--all", "-W", "-n", "--keep-going",
+           "--path-output", str(staging)]
+    env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=staging)
+    (staging / "_logs").mkdir(exist_ok=True)
+    (staging / "_logs" / "jupyter-book.log").write_text(proc.stdout + proc.stderr)
+    if proc.returncode != 0:
+        lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "WARNING" in ln or "ERROR" in ln]
+        shown = "\n  ".join(ln.replace(str(staging) + "/", "") for ln in lines[:10]) or proc.stderr[-2000:]
+        raise BuildError(f"jupyter-book build failed ({len(lines)} warnings or errors):\n  {shown}")
+    return staging / "_build" / "html"
+
+
+# --- exporting results ------------------------------------------------------------------
+
+
+def recorded_results(nb_path: Path) -> dict[str, float]:
+    """The results a notebook recorded with :func:`sorabook.results.record`."""
+    nb = json.loads(nb_path.read_text())
+    out = {}
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            data = output.get("metadata", {}).get(META_KEY)
+            if data:
+                out[data["key"]] = float(data["value"])
+    return out
+
+
+def versions() -> dict[str, str]:
+    """Versions of the tools that make the numbers and the site."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": sys.version.split()[0], "sorabook": sorabook.__version__}
+    for dist in ("numpy", "matplotlib", "papermill", "jupytext", "jupyter-book", "sphinx", "myst-nb"):
+        with contextlib.suppress(PackageNotFoundError):
+            out[dist] = version(dist)
+    return out
+
+
+def git_commit(root: Path) -> str | None:
+    """The repository's commit, with ``+dirty`` when the work tree differs; None outside git."""
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
+        if sha.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "sorabook", "notebooks", "book",
+                                "_config.yml", "_toc.yml"], cwd=root, capture_output=True, text=True, timeout=10)
+        return sha.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def results_document(params: Params, scenario: Scenario, values: Mapping[str, float]) -> dict:
+    """The content of ``results.json`` for a parameter set and its results."""
+    from sorabook.report import RESULTS, check_claims
+
+    return {
+        "scenario": scenario.name,
+        "scenario_description": scenario.description,
+        "parameters": dict(params),
+        "parameters_sha256": params.sha256,
+        "versions": versions(),
+        "results": {
+            key: {
+                "value": values[key],
+                "unit": spec.unit,
+                "description": spec.description,
+                "chapter": spec.chapter,
+                "anchor": spec.anchor,
+            }
+            for key, spec in RESULTS.items()
+            if key in values
+        },
+        "claims": check_claims(),
+    }
+
+
+def results_csv(doc: Mapping) -> str:
+    """``results.csv``: one row per result, with the run's scenario and parameters hash."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["key", "value", "unit", "description", "chapter", "anchor", "scenario", "parameters_sha256"])
+    for key, r in doc["results"].items():
+        writer.writerow([key, repr(r["value"]), r["unit"], r["description"], r["chapter"], r["anchor"],
+                         doc["scenario"], doc["parameters_sha256"]])
+    return buf.getvalue()
+
+
+def export(html: Path, nb_dir: Path, params: Params, scenario: Scenario, runs: list[ChapterRun]) -> dict:
+    """Write ``results.json`` and ``results.csv`` into the site; return the document.
+
+    What the notebooks recorded must equal what the package computes, and every
+    result's anchor must exist in its page: a mismatch is a bug and fails the build.
+    """
+    from sorabook.report import RESULTS, compute
+
+    recorded: dict[str, float] = {}
+    for run in runs:
+        recorded.update(recorded_results(nb_dir / f"{run.stem}.ipynb"))
+    stems = {r.stem for r in runs}
+    expected = compute(params, stems)
+    missing = sorted(set(expected) - set(recorded))
+    if missing:
+        raise BuildError(f"result {missing[0]!r} is defined for {RESULTS[missing[0]].chapter} but not recorded there")
+    for key, value in expected.items():
+        if not _close(recorded[key], value):
+            raise BuildError(f"result {key!r}: the notebook recorded {recorded[key]!r}, the package computes {value!r}")
+    for key in expected:
+        spec = RESULTS[key]
+        page = (html / spec.anchor.split("#")[0]).read_text()
+        if f'id="{spec.anchor_id}"' not in page:
+            raise BuildError(f"result {key!r}: anchor #{spec.anchor_id} missing from {spec.anchor.split('#')[0]}")
+    doc = results_document(params, scenario, {k: recorded[k] for k in expected})
+    (html / "results.json").write_text(json.dumps(doc, indent=2, sort_keys=False) + "\n")
+    (html / "results.csv").write_text(results_csv(doc))
+    return doc
+
+
+def _close(a: float, b: float) -> bool:
+    return a == b or abs(a - b) <= 1e-12 * max(abs(a), abs(b))
+
+
+# --- publishing -------------------------------------------------------------------------
+
+
+def publish(html: Path, out: Path) -> None:
+    """Swap ``html`` into ``out``: the old site stays until the new one is complete."""
+    out = out.resolve()
+    new = out.with_name(f".{out.name}.new-{os.getpid()}")
+    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    shutil.copytree(html, new)
+    if out.exists():
+        os.replace(out, old)
+    os.replace(new, out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _locked(out: Path):
+    """Hold an exclusive lock on ``out`` for the whole build; refuse if another build holds it."""
+    lock_path = out.with_name(f".{out.name}.lock")
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError(f"another build is writing {out}; wait for it to finish") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+@dataclass
+class BuildResult:
+    """What a build did: the site, the results document and the chapters run."""
+
+    out: Path
+    results: dict
+    runs: list[ChapterRun] = field(default_factory=list)
+    seconds: dict = field(default_factory=dict)
+
+    @property
+    def executed(self) -> list[str]:
+        return [r.stem for r in self.runs if not r.cached]
+
+
+def build(
+    params: Params,
+    scenario: Scenario,
+    out: Path,
+    *,
+    jobs: int = 2,
+    force: bool = False,
+    root: Path | None = None,
+    cache_dir: Path | None = None,
+    chapters: Iterable[str] | None = None,
+    progress: Callable[[ChapterRun], None] | None = None,
+) -> BuildResult:
+    """Build the book for ``params`` into ``out``; the previous site survives any failure."""
+    from sorabook.report import CHAPTERS
+
+    root = root or project_root()
+    cache_dir = cache_dir or Path(os.environ.get("SORABOOK_CACHE", root / "_build" / "cache"))
+    out = Path(out).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    timings = {}
+    with _locked(out):
+        t0 = time.perf_counter()
+        runs = plan(root, params, chapters or CHAPTERS)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
+        try:
+            execute(runs, staging, cache_dir, jobs, force, progress)
+            timings["execute"] = time.perf_counter() - t0
+            assemble(root, staging)
+            t1 = time.perf_counter()
+            html = build_site(staging)
+            timings["jupyter_book"] = time.perf_counter() - t1
+            doc = export(html, staging / "notebooks", params, scenario, runs)
+            manifest = {
+                "built": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                "git_commit": git_commit(root),
+                "scenario": scenario.name,
+                "parameters_sha256": params.sha256,
+                "chapters": [{"chapter": r.stem, "cached": r.cached, "seconds": round(r.seconds, 2),
+                              "parameters": r.parameters} for r in runs],
+                "versions": doc["versions"],
+            }
+            (html / "build.json").write_text(json.dumps(manifest, indent=2) + "\n")
+            publish(html, out)
+            timings["total"] = time.perf_counter() - t0
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return BuildResult(out, doc, runs, timings)

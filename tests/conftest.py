@@ -1,0 +1,48 @@
+"""Shared fixtures: the repository root and one default build reused by the site tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the installed ``sorabook`` command; returns the completed process."""
+    return subprocess.run([str(BIN / "sorabook"), *args], capture_output=True, text=True,
+                          cwd=cwd or ROOT, env={**os.environ, **(env or {})}, timeout=900)
+
+
+def tree_snapshot(path: Path) -> dict[str, bytes]:
+    """Every file under ``path`` with its bytes (to prove nothing changed)."""
+    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="session")
+def default_build(tmp_path_factory):
+    """One build of the default scenario, into a temporary folder, with its own cache."""
+    from sorabook import params, pipeline
+
+    base = tmp_path_factory.mktemp("default-build")
+    p, scenario = params.resolve()
+    result = pipeline.build(p, scenario, base / "site", jobs=2, cache_dir=base / "cache", root=ROOT)
+    return result
+
+
+@pytest.fixture
+def book_copy(tmp_path):
+    """A copy of the book's sources (config, toc, book/, notebooks/) to modify in a test."""
+    root = tmp_path / "root"
+    root.mkdir()
+    for name in ("_config.yml", "_toc.yml", "requirements.lock"):
+        shutil.copyfile(ROOT / name, root / name)
+    for name in ("book", "notebooks"):
+        shutil.copytree(ROOT / name, root / name)
+    return root

@@ -1,0 +1,60 @@
+"""The chapter notebooks against the registry, the toc and the book's rules."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+import yaml
+
+from sorabook import report
+from sorabook.params import REGISTRY
+from sorabook.pipeline import BuildError, chapter_parameters
+
+from conftest import ROOT
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.md"))
+
+
+def test_toc_lists_exactly_the_chapters_in_order():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    chapters = [f.split("/", 1)[1] for f in files if f.startswith("notebooks/")]
+    assert chapters == list(report.CHAPTERS)
+    assert [p.stem for p in NOTEBOOKS] == sorted(report.CHAPTERS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_parameters_cell_matches_registry(path):
+    """Same names and the same defaults as sorabook/params.py."""
+    declared = chapter_parameters(path)
+    assert declared, "a chapter declares the parameters it uses"
+    for name, value in declared.items():
+        assert name in REGISTRY, f"{path.name}: {name} is not in the registry"
+        default = REGISTRY[name].default
+        assert value == default and type(value) is type(default), f"{path.name}: {name} = {value!r}, registry {default!r}"
+
+
+def test_every_registry_parameter_is_used_by_a_chapter():
+    used = set().union(*(chapter_parameters(p) for p in NOTEBOOKS))
+    assert set(REGISTRY) - used == set()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_page_label_matches_file_name(path):
+    text = path.read_text()
+    label = path.stem.split("-", 1)[1]
+    assert f"({label})=" in text
+
+
+def test_derived_value_in_parameters_cell_is_refused(tmp_path):
+    src = (ROOT / "notebooks" / "01-latent-compression.md").read_text()
+    bad = tmp_path / "bad.md"
+    bad.write_text(src.replace("fps = 24.0", "fps = 12.0 * 2"))
+    with pytest.raises(BuildError, match="expected `name = literal`"):
+        chapter_parameters(bad)
+
+
+def test_no_executed_notebooks_are_committed():
+    tracked = subprocess.run(["git", "ls-files", "*.ipynb"], cwd=ROOT, capture_output=True, text=True).stdout
+    assert tracked.strip() == ""

@@ -1,0 +1,100 @@
+"""The build end to end: execution, cache, results.json, anchors and failure safety."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from sorabook import params, pipeline, report
+
+from conftest import ROOT, run_cli, tree_snapshot
+
+pytestmark = pytest.mark.build
+
+
+def test_default_build_writes_site_and_results(default_build):
+    out = default_build.out
+    assert (out / "index.html").is_file()
+    doc = json.loads((out / "results.json").read_text())
+    assert doc["scenario"] == "article"
+    assert set(doc["results"]) == set(report.RESULTS)
+    assert (out / "results.csv").read_text().startswith("key,value")
+    assert json.loads((out / "build.json").read_text())["parameters_sha256"] == doc["parameters_sha256"]
+
+
+def test_results_json_equals_sorabook_results(default_build):
+    """The site's numbers (recorded by the notebooks) equal the package's (no notebooks)."""
+    site = json.loads((default_build.out / "results.json").read_text())
+    direct = json.loads(run_cli("results", "--format", "json").stdout)
+    assert {k: v["value"] for k, v in site["results"].items()} == {k: v["value"] for k, v in direct["results"].items()}
+    assert site["parameters_sha256"] == direct["parameters_sha256"]
+    assert site["claims"] == direct["claims"]
+
+
+def test_every_anchor_resolves_in_its_page(default_build):
+    doc = json.loads((default_build.out / "results.json").read_text())
+    for key, r in doc["results"].items():
+        page, anchor = r["anchor"].split("#")
+        assert f'id="{anchor}"' in (default_build.out / page).read_text(), key
+
+
+def test_pages_have_no_unresolved_glue_and_no_external_scripts(default_build):
+    for page in default_build.out.rglob("*.html"):
+        html = page.read_text()
+        assert "{glue" not in html, page
+        assert not re.search(r'<script[^>]+src="(https?:)?//', html), page
+        assert not re.search(r'<link[^>]+href="(https?:)?//', html), page
+    chapter = (default_build.out / "notebooks" / "01-latent-compression.html").read_text()
+    assert "1,440" in chapter and "184,320" in chapter
+    assert "mathjax/tex-chtml.js" in chapter
+
+
+def test_changed_parameter_reaches_site_and_cache_skips_unchanged(tmp_path):
+    """The pipeline issue: --set fps=30 shows 1,800 frames / 225 latent frames; a rebuild executes nothing."""
+    cache = tmp_path / "cache"
+    p, scenario = params.resolve(sets=["fps=30"])
+    first = pipeline.build(p, scenario, tmp_path / "site", cache_dir=cache, root=ROOT)
+    assert first.executed == ["01-latent-compression"]
+    doc = json.loads((tmp_path / "site" / "results.json").read_text())
+    assert doc["results"]["video-frames"]["value"] == 1800.0
+    assert doc["results"]["latent-frames"]["value"] == 225.0
+    page = (tmp_path / "site" / "notebooks" / "01-latent-compression.html").read_text()
+    assert "1,800" in page and "225" in page
+    second = pipeline.build(p, scenario, tmp_path / "site", cache_dir=cache, root=ROOT)
+    assert second.executed == []
+    forced = pipeline.build(p, scenario, tmp_path / "site", cache_dir=cache, root=ROOT, force=True)
+    assert forced.executed == ["01-latent-compression"]
+
+
+def test_cli_second_build_executes_nothing(tmp_path):
+    env = {"SORABOOK_CACHE": str(tmp_path / "cache")}
+    first = run_cli("build", "--out", str(tmp_path / "site"), env=env)
+    assert first.returncode == 0, first.stderr
+    assert "chapters executed: 1 of 1" in first.stdout
+    second = run_cli("build", "--out", str(tmp_path / "site"), env=env)
+    assert second.returncode == 0, second.stderr
+    assert "chapters executed: 0 of 1" in second.stdout
+    assert "Traceback" not in first.stderr + second.stderr
+    assert "KeyboardInterrupt" not in first.stderr + second.stderr
+
+
+def test_failing_chapter_keeps_previous_site(tmp_path, book_copy):
+    cache = tmp_path / "cache"
+    out = tmp_path / "site"
+    p, scenario = params.resolve()
+    pipeline.build(p, scenario, out, cache_dir=cache, root=book_copy)
+    before = tree_snapshot(out)
+    nb = book_copy / "notebooks" / "01-latent-compression.md"
+    nb.write_text(nb.read_text().replace(
+        'page.show_parameters(p, "tbl-params-latent-compression")',
+        'raise RuntimeError("deliberately broken")'))
+    with pytest.raises(pipeline.BuildError) as err:
+        pipeline.build(p, scenario, out, cache_dir=cache, root=book_copy)
+    message = str(err.value)
+    assert "notebooks/01-latent-compression.md" in message
+    assert re.search(r"code cell 3 \(line \d+: `raise RuntimeError", message) and "deliberately broken" in message
+    assert tree_snapshot(out) == before
+    leftovers = [x.name for x in tmp_path.iterdir() if x.name.startswith(".site.") and not x.name.endswith(".lock")]
+    assert leftovers == []
