@@ -19,9 +19,6 @@ from sorabook.results import Claim, ResultSpec
 
 __all__ = ["CHAPTERS", "CLAIMS", "RESULTS", "ALIASES", "check_claims", "compute", "lookup"]
 
-#: Chapter notebooks, in reading order (file stems under ``notebooks/``).
-CHAPTERS: tuple[str, ...] = ("01-latent-compression",)
-
 RESULTS: dict[str, ResultSpec] = {}
 CLAIMS: list[Claim] = []
 
@@ -99,7 +96,27 @@ def _tokens_per_video(p: Params) -> float:
     return latent.tokens_per_video(_latent_frames(p), _tokens_per_frame(p))
 
 
+# --- chapter 2: DiT scaling (results and claims go here) -----------------------------------
+
+
+
+# --- chapter 3: training estimate (results and claims go here) ------------------------------
+
+
+
+# --- chapter 4: inference break-even (results and claims go here) ---------------------------
+
+
+
+# --- chapter 5: fleet forecast (results and claims go here) ---------------------------------
+
+
+
 # --- evaluation --------------------------------------------------------------------------
+
+#: Chapter notebooks, in reading order (file stems under ``notebooks/``): the order in
+#: which their results are defined above.
+CHAPTERS: tuple[str, ...] = tuple(dict.fromkeys(spec.chapter for spec in RESULTS.values()))
 
 ALIASES: dict[str, str] = {alias: spec.key for spec in RESULTS.values() for alias in spec.aliases}
 
