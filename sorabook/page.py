@@ -17,7 +17,7 @@ from sorabook import plots
 from sorabook.params import REGISTRY, Params, from_namespace
 from sorabook.results import format_value, record
 
-__all__ = ["escape", "record", "setup", "show_claims", "show_parameters", "show_table"]
+__all__ = ["escape", "glue_value", "record", "setup", "show_claims", "show_parameters", "show_table"]
 
 
 def setup(namespace: Mapping[str, Any]) -> Params:
@@ -30,6 +30,19 @@ def setup(namespace: Mapping[str, Any]) -> Params:
              display=False)
     plots.use()
     return params
+
+
+def glue_value(name: str, value: float, fmt: str = "auto") -> float:
+    """Glue a derived number for the prose: ``name`` (a Python float, for a format spec) and
+    ``name-text`` (formatted by :func:`~sorabook.results.format_value`, e.g. 2 × 10¹⁰)."""
+    from myst_nb import glue
+
+    from sorabook.results import _Text
+
+    value = float(value)
+    glue(name, value, display=False)
+    glue(f"{name}-text", _Text(format_value(value, fmt)), display=False)
+    return value
 
 
 def escape(text: Any) -> str:

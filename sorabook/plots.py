@@ -7,7 +7,7 @@ same parameters give byte-identical pages.
 
 from __future__ import annotations
 
-__all__ = ["COLORS", "use", "figure"]
+__all__ = ["COLORS", "autoencoder_tokens", "dit_scaling", "figure", "training_budgets", "training_factors", "use"]
 
 #: Colour-blind-safe palette (Okabe-Ito), in the order series are drawn.
 COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
@@ -60,5 +60,99 @@ def autoencoder_tokens(rows, article_tokens):
     ax.set_xscale("log")
     ax.set_xlabel("tokens per clip")
     ax.legend(loc="lower right", frameon=False)
+    ax.grid(axis="y", visible=False)
+    return fig
+
+
+def dit_scaling(rows, table_rows, share_curves):
+    """Chapter 2: (a) forward compute against parameters for every size and patch size, log-log,
+    with the paper's Table 4 values; (b) the attention products' share of compute against tokens.
+
+    ``rows`` come from :func:`sorabook.dit.scaling_rows`, ``table_rows`` from
+    :func:`sorabook.dit.reproduce_table4` (the 256x256 rows are drawn), ``share_curves`` maps a
+    size name to ``(tokens, share)`` arrays.
+    """
+    fig, (ax, bx) = figure(ncols=2, figsize=(7.6, 3.6))
+    sizes = list(dict.fromkeys(r["size"] for r in rows))
+    for i, size in enumerate(sizes):
+        mine = [r for r in rows if r["size"] == size]
+        ax.plot([r["params"] / 1e6 for r in mine], [r["gmacs"] for r in mine], "o-", color=COLORS[i],
+                label=f"DiT-{size}")
+        for r in mine:
+            ax.annotate(f"/{r['patch_size']}", (r["params"] / 1e6, r["gmacs"]), textcoords="offset points",
+                        xytext=(5, -3), fontsize=7, color=COLORS[i])
+    paper = [t for t in table_rows if t["image_size"] == 256]
+    ax.plot([t["params_paper_m"] for t in paper], [t["gflops_paper"] for t in paper], "x", color="black",
+            markersize=5, label="Table 4 (paper)")
+    from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator, ScalarFormatter
+
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.xaxis.set_major_locator(FixedLocator([30, 100, 300, 1000]))
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlim(20, 1200)
+    ax.set_xlabel("parameters (millions)")
+    ax.set_ylabel("forward Gflops per image, 256x256")
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    for i, (size, (tokens, share)) in enumerate(share_curves.items()):
+        bx.plot(tokens, [100 * s for s in share], color=COLORS[i], label=f"DiT-{size}")
+    bx.set_xscale("log")
+    bx.set_xlabel("tokens per sample")
+    bx.set_ylabel("attention products, % of compute")
+    bx.legend(frameon=False, fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def training_factors(chains):
+    """Chapter 3: the estimate as a chain of factors, each a floating bar on a log scale.
+
+    ``chains`` maps a label (conservative, optimistic) to rows of
+    :func:`sorabook.training.factor_rows`.
+    """
+    import numpy as np
+
+    fig, ax = figure(figsize=(6.4, 3.6))
+    n = len(chains)
+    width = 0.8 / n
+    for i, (label, rows) in enumerate(chains.items()):
+        x = np.arange(len(rows)) + (i - (n - 1) / 2) * width
+        previous = [rows[0]["flops"]] + [r["flops"] for r in rows[:-1]]
+        bottoms = [rows[0]["flops"] / 10] + previous[1:]
+        tops = [r["flops"] for r in rows]
+        ax.bar(x, [t - b for t, b in zip(tops, bottoms)], bottom=bottoms, width=width, color=COLORS[i],
+               label=label)
+        for xi, r in zip(x[1:], rows[1:]):
+            ax.annotate(f"x{r['factor']:g}", (xi, r["flops"]), textcoords="offset points", xytext=(0, 2),
+                        ha="center", fontsize=7)
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(next(iter(chains.values())))))
+    ax.set_xticklabels([r["step"].replace(" on the ", "\non the ") for r in next(iter(chains.values()))], fontsize=8)
+    ax.set_ylabel("training compute (FLOPs)")
+    ax.legend(frameon=False, loc="upper left")
+    ax.grid(axis="x", visible=False)
+    return fig
+
+
+def training_budgets(bars, cluster_line=None):
+    """Chapter 3: GPU-months (H100 equivalent), log scale, for disclosed models and the estimate.
+
+    ``bars`` are ``(label, months, kind)`` with kind ``"disclosed"`` or ``"estimate"``;
+    ``cluster_line`` is an optional ``(label, months)`` drawn as a dashed line.
+    """
+    fig, ax = figure(figsize=(6.4, 3.6))
+    labels = [b[0] for b in bars][::-1]
+    values = [b[1] for b in bars][::-1]
+    colors = [COLORS[0] if b[2] == "disclosed" else COLORS[1] for b in bars][::-1]
+    ax.barh(labels, values, color=colors)
+    for y, v in enumerate(values):
+        ax.annotate(f"{v:,.0f}", (v, y), textcoords="offset points", xytext=(3, -3), fontsize=7)
+    if cluster_line is not None:
+        ax.axvline(cluster_line[1], color=COLORS[2], linestyle="--", label=cluster_line[0])
+        ax.legend(frameon=False, loc="upper right", fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel("GPU-months (H100 equivalent, 30-day months)")
     ax.grid(axis="y", visible=False)
     return fig

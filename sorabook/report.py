@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from sorabook import latent
+from sorabook import dit, hardware, latent, training
 from sorabook.params import Params, defaults
 from sorabook.results import Claim, ResultSpec
 
@@ -96,11 +96,186 @@ def _tokens_per_video(p: Params) -> float:
     return latent.tokens_per_video(_latent_frames(p), _tokens_per_frame(p))
 
 
-# --- chapter 2: DiT scaling (results and claims go here) -----------------------------------
+# --- chapter 2: DiT scaling ------------------------------------------------------------------
+CH2 = "02-dit-scaling"
+
+#: The two Table 4 rows the article's chain starts from (printed values).
+_XL2_256 = next(r for r in dit.TABLE4 if r.label == "XL/2-256")
+_XL2_512 = next(r for r in dit.TABLE4 if r.label == "XL/2-512")
+_XL = dit.config("XL")
 
 
+def _dit_paper_train_flops(p: Params, row=_XL2_512, steps: float | None = None) -> float:
+    """The paper's convention (Gflops x batch x steps x 3) on a Table 4 row, in FLOPs."""
+    return dit.training_compute(row.gflops * 1e9, p.dit_batch_size, p.dit_train_steps if steps is None else steps,
+                                p.flops_per_mac)
 
-# --- chapter 3: training estimate (results and claims go here) ------------------------------
+
+def _train_h100_seconds(p: Params, flops: float, utilization: float | None = None) -> float:
+    util = p.train_utilization if utilization is None else utilization
+    return hardware.gpu_seconds(flops, p.gpu, p.precision, util)
+
+
+@_result("dit-xl2-256-gflops", "Gflops (multiply-accumulates)", "Forward compute of DiT-XL/2 at 256x256, counted",
+         CH2, ".2f")
+def _xl2_256_gflops(p: Params) -> float:
+    return dit.forward_macs(_XL, 2, 256) / 1e9
+
+
+@_result("dit-xl2-512-gflops", "Gflops (multiply-accumulates)", "Forward compute of DiT-XL/2 at 512x512, counted",
+         CH2, ".2f")
+def _xl2_512_gflops(p: Params) -> float:
+    return dit.forward_macs(_XL, 2, 512) / 1e9
+
+
+@_claim("dit-xl-params", CH2, "DiT-XL has 675M parameters", 675e6, "parameters",
+        "counted from the architecture (learned parameters, the fixed position embedding excluded)")
+@_result("dit-xl2-params", "parameters", "Learned parameters of DiT-XL/2, counted", CH2, ",.0f")
+def _xl2_params(p: Params) -> float:
+    return dit.param_count(_XL, 2)
+
+
+@_result("dit-table4-max-rel-error", "relative", "Worst relative error of the counts against DiT Table 4 "
+         "(Gflops read as multiply-accumulates, and parameters)", CH2, ".2%")
+def _table4_error(p: Params) -> float:
+    return dit.max_table4_rel_error(1.0)
+
+
+@_result("dit-table4-max-rel-error-flops", "relative", "Worst relative error against DiT Table 4 if its Gflops "
+         "counted two operations per multiply-accumulate", CH2, ".1%")
+def _table4_error_flops(p: Params) -> float:
+    return dit.max_table4_rel_error(2.0)
+
+
+@_result("dit-train-flops", "FLOP", "DiT-XL training compute the article starts from", CH2, ".3g")
+def _dit_train_flops(p: Params) -> float:
+    return p.dit_train_flops
+
+
+@_claim("dit-train-flops", CH2, "DiT-XL was trained with about 10²¹ FLOPs", 1e21, "FLOP",
+        "the paper's convention for XL/2 at 512x512 (524.60 Gflops x 256 x 3M steps x 3), the table's "
+        "Gflops taken as FLOPs as the article does; the article's figure is this rounded to a power of ten")
+@_result("dit-train-flops-paper", "FLOP", "DiT-XL/2-512 training compute by the paper's convention "
+         "(Gflops x batch x steps x 3)", CH2, ".3g")
+def _dit_train_flops_paper(p: Params) -> float:
+    return _dit_paper_train_flops(p)
+
+
+@_result("dit-train-flops-paper-256", "FLOP", "DiT-XL/2-256 training compute by the paper's convention "
+         "(7M steps)", CH2, ".3g")
+def _dit_train_flops_paper_256(p: Params) -> float:
+    return _dit_paper_train_flops(p, _XL2_256, dit.TRAIN_STEPS[256])
+
+
+@_claim("dit-train-h100-days", CH2, "or one H100 for 12 days", 12, "GPU-days",
+        "10²¹ FLOPs at the H100 SXM's dense BF16 peak; 11.7 rounds to 12")
+@_result("dit-train-h100-days", "GPU-days", "Days of one GPU for DiT-XL's training compute", CH2, ".3g")
+def _dit_train_days(p: Params) -> float:
+    return _train_h100_seconds(p, p.dit_train_flops) / hardware.SECONDS_PER_DAY
+
+
+@_claim("dit-train-h100-months", CH2, "about 10²¹ FLOPs equal 0.4 H100s running for a month", 0.4, "GPU-months",
+        "30-day months at the H100 SXM's dense BF16 peak; 0.39 printed to one digit is 0.4")
+@_result("dit-train-h100-months", "GPU-months", "GPU-months for DiT-XL's training compute", CH2, ".2g")
+def _dit_train_months(p: Params) -> float:
+    return _train_h100_seconds(p, p.dit_train_flops) / hardware.SECONDS_PER_DAY / p.days_per_month
+
+
+# --- chapter 3: training estimate ---------------------------------------------------------
+CH3 = "03-training-estimate"
+
+
+def _video_factor(p: Params, count_images: bool | None = None) -> float:
+    images = p.train_count_images if count_images is None else count_images
+    return training.data_mix_factor(_latent_frames(p), p.video_data_fraction, images)
+
+
+def _sora_flops(p: Params, dataset_scale: float) -> float:
+    return training.sora_train_flops(p.dit_train_flops, p.model_scale, dataset_scale, _latent_frames(p),
+                                     p.video_data_fraction, p.train_count_images)
+
+
+def _months(p: Params, flops: float, utilization: float | None = None) -> float:
+    return _train_h100_seconds(p, flops, utilization) / hardware.SECONDS_PER_DAY / p.days_per_month
+
+
+@_claim("model-scale", CH3, "a 20B-parameter Sora needs 30x DiT's compute", 30, "x",
+        "20B over DiT-XL/2's 675M counted parameters")
+@_result("model-scale-implied", "x", "Sora's assumed parameters over DiT-XL/2's", CH3, ".3g")
+def _model_scale_implied(p: Params) -> float:
+    return p.sora_params / dit.param_count(_XL, 2)
+
+
+@_claim("dit-train-images", CH3, "3 million steps at batch 256 = 768M images", 768e6, "images")
+@_result("dit-train-images", "images", "Images DiT-XL/2-512 saw in training (batch x steps)", CH3, ",.0f")
+def _dit_images(p: Params) -> float:
+    return float(p.dit_batch_size) * float(p.dit_train_steps)
+
+
+@_claim("video-compute-factor", CH3, "180 latent frames cost 180x DiT's compute per sample", 180, "x",
+        "linear in latent frames: each latent frame priced as one DiT image")
+def _video_compute_factor(p: Params) -> float:
+    return _latent_frames(p)
+
+
+@_claim("video-data-factor", CH3, "(180 / 2): videos on half of the data", 90, "x",
+        "the stated 50% images at 1x each and 50% videos at 180x give 0.5 x 180 + 0.5 x 1 = 90.5; "
+        "the article leaves the image half out (the book keeps its method: train_count_images = false)")
+def _video_data_factor_claim(p: Params) -> float:
+    return _video_factor(p, count_images=True)
+
+
+@_result("train-video-factor", "x", "Compute per training sample over one DiT image, averaged over the data mix",
+         CH3, ".4g")
+def _train_video_factor(p: Params) -> float:
+    return _video_factor(p)
+
+
+@_claim("train-flops-low", CH3, "conservative: 10²¹ × 30 × 4 × (180 / 2) ≈ 1.1 × 10²⁵ FLOPs", 1.1e25, "FLOP",
+        "1.08 x 10^25 printed to two digits")
+@_result("train-flops-low", "FLOP", "Sora's training compute, conservative", CH3, ".3g")
+def _train_flops_low(p: Params) -> float:
+    return _sora_flops(p, p.dataset_scale_low)
+
+
+@_claim("train-flops-high", CH3, "optimistic: 10²¹ × 30 × 10 × (180 / 2) ≈ 2.7 × 10²⁵ FLOPs", 2.7e25, "FLOP")
+@_result("train-flops-high", "FLOP", "Sora's training compute, optimistic", CH3, ".3g")
+def _train_flops_high(p: Params) -> float:
+    return _sora_flops(p, p.dataset_scale_high)
+
+
+_MONTHS_NOTE = ("the H100 SXM's dense BF16 peak (989.4 TFLOP/s) at 100% utilisation and 30-day months, "
+                "none of which the article states")
+
+
+@_claim("headline-train-h100-months-low", CH3, "headline: 4,200 H100s for one month of training", 4_200,
+        "GPU-months", "the 4,211 above, rounded")
+@_claim("train-h100-months-low", CH3, "equal to 4,211 H100s running for a month (conservative)", 4_211,
+        "GPU-months", _MONTHS_NOTE)
+@_result("train-h100-months-low", "GPU-months", "GPU-months of Sora's training, conservative", CH3, ",.0f")
+def _train_months_low(p: Params) -> float:
+    return _months(p, _train_flops_low(p))
+
+
+@_claim("headline-train-h100-months-high", CH3, "headline: to 10,500 H100s for one month", 10_500,
+        "GPU-months", "the 10,528 above, rounded")
+@_claim("train-h100-months-high", CH3, "to 10,528 H100s running for a month (optimistic)", 10_528,
+        "GPU-months", _MONTHS_NOTE)
+@_result("train-h100-months-high", "GPU-months", "GPU-months of Sora's training, optimistic", CH3, ",.0f")
+def _train_months_high(p: Params) -> float:
+    return _months(p, _train_flops_high(p))
+
+
+@_result("train-h100-months-low-realistic", "GPU-months", "GPU-months of Sora's training, conservative, "
+         "at a realistic utilisation", CH3, ",.0f")
+def _train_months_low_realistic(p: Params) -> float:
+    return _months(p, _train_flops_low(p), p.train_utilization_realistic)
+
+
+@_result("train-h100-months-high-realistic", "GPU-months", "GPU-months of Sora's training, optimistic, "
+         "at a realistic utilisation", CH3, ",.0f")
+def _train_months_high_realistic(p: Params) -> float:
+    return _months(p, _train_flops_high(p), p.train_utilization_realistic)
 
 
 

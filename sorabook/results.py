@@ -113,11 +113,14 @@ _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 def format_value(value: float, fmt: str = "auto") -> str:
     """Format a number for reading: a Python format spec, with ``e`` notation as x 10ⁿ.
 
-    ``"auto"``: whole numbers below 10⁹ with thousands separators, other numbers
-    from 0.001 to 10⁶ with four significant digits, the rest as x 10ⁿ.
+    ``"auto"``: whole numbers below 10⁹ and any number from 10³ to 10⁶ rounded to a
+    whole number with thousands separators, other numbers from 0.001 to 10³ with four
+    significant digits, the rest as x 10ⁿ.
     """
     if fmt == "auto":
         if float(value).is_integer() and abs(value) < 1e9:
+            fmt = ",.0f"
+        elif 1e3 <= abs(value) < 1e6:
             fmt = ",.0f"
         elif 1e-3 <= abs(value) < 1e6:
             fmt = ".4g"

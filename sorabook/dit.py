@@ -1,0 +1,343 @@
+"""DiT from first principles: parameters and forward compute (article §02 Detail 2, §04 Training).
+
+The counter follows the architecture of the DiT paper's code (Peebles & Xie 2023,
+``models.py`` of facebookresearch/DiT), layer by layer:
+
+- patchify: a ``p x p`` convolution with stride ``p``, i.e. ``Linear(p²·C -> d)`` per token;
+- a fixed sine-cosine position embedding (no learned parameters);
+- timestep embedder: 256-dimensional frequency features -> ``Linear(256, d)`` -> SiLU ->
+  ``Linear(d, d)``; class embedder: a table of 1001 x d (1000 classes and the null class);
+- ``N`` blocks, each: LayerNorm without affine, attention (``qkv`` ``Linear(d, 3d)`` with bias,
+  the products ``Q Kᵀ`` and ``A V``, ``proj`` ``Linear(d, d)``), LayerNorm, MLP
+  ``d -> 4d -> d``, and the adaLN-Zero modulation ``SiLU -> Linear(d, 6d)`` computed once
+  per sample from the conditioning vector, not per token;
+- final layer: adaLN ``Linear(d, 2d)`` once per sample, then ``Linear(d, p²·2C)`` per token
+  (``learn_sigma`` doubles the output channels).
+
+Compute is counted in **multiply-accumulates** (MACs) of the matrix products; activations,
+normalisations, softmax and residual additions are not counted (they are a few operations
+per token and channel, far below the matrix products). Chapter 2 shows that the paper's
+"Gflops" are these MACs, so one "flop" of the paper is two floating-point operations;
+:func:`training_compute` takes the conversion ``flops_per_mac`` as an argument.
+
+Every counting function accepts Python scalars or NumPy arrays for the image size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "CONFIGS",
+    "DiTConfig",
+    "FLOPS_PER_MAC",
+    "FREQUENCY_EMBEDDING",
+    "MLP_RATIO",
+    "NUM_CLASS_EMBEDDINGS",
+    "PAPER",
+    "TABLE4",
+    "Table4Row",
+    "TRAIN_STEPS",
+    "attention_share",
+    "breakdown_rows",
+    "evidence",
+    "config",
+    "forward_macs",
+    "forward_macs_breakdown",
+    "param_breakdown",
+    "param_count",
+    "max_table4_rel_error",
+    "relative_error",
+    "reproduce_table4",
+    "scaling_rows",
+    "share_curves",
+    "sequence_length",
+    "training_compute",
+]
+
+#: Width of the sinusoidal timestep features fed to the timestep embedder (models.py).
+FREQUENCY_EMBEDDING = 256
+#: Rows of the class-embedding table: 1000 ImageNet classes and one null class (models.py).
+NUM_CLASS_EMBEDDINGS = 1001
+#: Hidden width of the MLP over the model width (DiT paper §3.2: ratio 4).
+MLP_RATIO = 4
+#: adaLN-Zero outputs per block: shift, scale and gate for attention and for the MLP.
+ADALN_BLOCK_OUTPUTS = 6
+#: adaLN outputs of the final layer: shift and scale.
+ADALN_FINAL_OUTPUTS = 2
+
+#: Floating-point operations in one multiply-accumulate (a multiply and an add). The
+#: paper's "Gflops" count multiply-accumulates (chapter 2), so FLOPs = 2 x its number.
+FLOPS_PER_MAC = 2.0
+
+#: Where the tables of this module come from.
+PAPER = "Peebles & Xie, Scalable Diffusion Models with Transformers (ICCV 2023, arXiv 2212.09748)"
+
+
+@dataclass(frozen=True)
+class DiTConfig:
+    """One DiT model size (DiT paper Table 1): depth ``N``, width ``d``, attention heads."""
+
+    name: str
+    depth: int
+    hidden: int
+    heads: int
+
+
+#: DiT paper Table 1: the four model sizes.
+CONFIGS: dict[str, DiTConfig] = {
+    c.name: c
+    for c in (
+        DiTConfig("S", 12, 384, 6),
+        DiTConfig("B", 12, 768, 12),
+        DiTConfig("L", 24, 1024, 16),
+        DiTConfig("XL", 28, 1152, 16),
+    )
+}
+
+
+def config(name: str) -> DiTConfig:
+    """A Table 1 configuration by name (``"XL"``); a name like ``"XL/2"`` is accepted too."""
+    return CONFIGS[name.split("/")[0]]
+
+
+@dataclass(frozen=True)
+class Table4Row:
+    """One row of the DiT paper's Table 4: a model, its image size, Gflops and parameters."""
+
+    model: str  # "XL/2": size and patch
+    image_size: int  # pixels per side
+    gflops: float  # "Flops (G)" as printed
+    params_m: float  # "Params (M)" as printed
+
+    @property
+    def size(self) -> str:
+        return self.model.split("/")[0]
+
+    @property
+    def patch_size(self) -> int:
+        return int(self.model.split("/")[1])
+
+    @property
+    def label(self) -> str:
+        return f"{self.model}-{self.image_size}"
+
+
+#: DiT paper Table 4 (at 256x256, latent 32x32x4) and XL/2 at 512x512 (latent 64x64x4),
+#: as printed: forward Gflops and parameters in millions (VAE excluded).
+TABLE4: tuple[Table4Row, ...] = (
+    Table4Row("S/8", 256, 0.36, 33),
+    Table4Row("S/4", 256, 1.41, 33),
+    Table4Row("S/2", 256, 6.06, 33),
+    Table4Row("B/8", 256, 1.42, 131),
+    Table4Row("B/4", 256, 5.56, 130),
+    Table4Row("B/2", 256, 23.01, 130),
+    Table4Row("L/8", 256, 5.01, 459),
+    Table4Row("L/4", 256, 19.70, 458),
+    Table4Row("L/2", 256, 80.71, 458),
+    Table4Row("XL/8", 256, 7.39, 676),
+    Table4Row("XL/4", 256, 29.05, 675),
+    Table4Row("XL/2", 256, 118.64, 675),
+    Table4Row("XL/2", 512, 524.60, 675),
+)
+
+#: Training steps of the two XL/2 models in the paper (§4 and §5): 7M at 256, 3M at 512.
+TRAIN_STEPS: dict[int, int] = {256: 7_000_000, 512: 3_000_000}
+
+
+def sequence_length(image_size, patch_size, vae_compression=8):
+    """Tokens per image: ``(image_size / f / p)²`` (XL/2 at 512: (512 / 8 / 2)² = 1,024)."""
+    side = np.floor_divide(np.floor_divide(image_size, vae_compression), patch_size)
+    return np.multiply(side, side)
+
+
+def param_breakdown(cfg: DiTConfig, patch_size: int, latent_channels: int = 4) -> dict[str, int]:
+    """Learned parameters by component (weights and biases), for one configuration.
+
+    The position embedding is a fixed sine-cosine table and has no learned parameters
+    (the paper's counts exclude it: with it, B/2 would be 131M and XL/2-512 676M).
+    """
+    d, c, p = cfg.hidden, latent_channels, patch_size
+    out = 2 * c  # learn_sigma: mean and variance
+    per_block = {
+        "attention projections": (d * 3 * d + 3 * d) + (d * d + d),
+        "MLP": (d * MLP_RATIO * d + MLP_RATIO * d) + (MLP_RATIO * d * d + d),
+        "adaLN-Zero modulation": d * ADALN_BLOCK_OUTPUTS * d + ADALN_BLOCK_OUTPUTS * d,
+    }
+    return {
+        "patchify": p * p * c * d + d,
+        "attention projections": cfg.depth * per_block["attention projections"],
+        "attention products": 0,  # no weights
+        "MLP": cfg.depth * per_block["MLP"],
+        "adaLN-Zero modulation": cfg.depth * per_block["adaLN-Zero modulation"],
+        "timestep embedder": (FREQUENCY_EMBEDDING * d + d) + (d * d + d),
+        "class embedder": NUM_CLASS_EMBEDDINGS * d,
+        "final layer": (d * ADALN_FINAL_OUTPUTS * d + ADALN_FINAL_OUTPUTS * d) + (d * p * p * out + p * p * out),
+    }
+
+
+def param_count(cfg: DiTConfig, patch_size: int, latent_channels: int = 4) -> int:
+    """Learned parameters of a DiT (XL/2: 674,834,720, i.e. the paper's 675M)."""
+    return sum(param_breakdown(cfg, patch_size, latent_channels).values())
+
+
+def forward_macs_breakdown(cfg: DiTConfig, patch_size: int, image_size, latent_channels: int = 4,
+                           vae_compression: int = 8) -> dict[str, object]:
+    """Multiply-accumulates of one forward pass for one sample, by component.
+
+    With ``T`` tokens and width ``d``: per block the projections cost ``T·4d²``, the MLP
+    ``T·8d²``, the attention products ``Q Kᵀ`` and ``A V`` ``2·T²·d`` (the only term that
+    grows with the square of the sequence), and the adaLN-Zero modulation ``6d²`` once per
+    sample. Returns MACs (a multiply and an add count as one).
+    """
+    d, c, p = cfg.hidden, latent_channels, patch_size
+    t = sequence_length(image_size, p, vae_compression)
+    n = cfg.depth
+    return {
+        "patchify": t * (p * p * c) * d,
+        "attention projections": n * t * 4 * d * d,
+        "attention products": n * 2 * t * t * d,
+        "MLP": n * t * 2 * MLP_RATIO * d * d,
+        "adaLN-Zero modulation": n * ADALN_BLOCK_OUTPUTS * d * d,
+        "timestep embedder": FREQUENCY_EMBEDDING * d + d * d,
+        "class embedder": 0,  # a table lookup
+        "final layer": ADALN_FINAL_OUTPUTS * d * d + t * d * (p * p * 2 * c),
+    }
+
+
+def forward_macs(cfg: DiTConfig, patch_size: int, image_size, latent_channels: int = 4,
+                 vae_compression: int = 8):
+    """Multiply-accumulates of one forward pass for one sample (XL/2 at 512: 5.245e11)."""
+    return sum(forward_macs_breakdown(cfg, patch_size, image_size, latent_channels, vae_compression).values())
+
+
+def attention_share(cfg: DiTConfig, patch_size: int, image_size, latent_channels: int = 4,
+                    vae_compression: int = 8):
+    """Share of the forward compute in the attention products ``Q Kᵀ`` and ``A V``.
+
+    It grows with the sequence: ``2T²d / (12Td² + 2T²d + ...)`` tends to ``T / (T + 6d)``.
+    """
+    parts = forward_macs_breakdown(cfg, patch_size, image_size, latent_channels, vae_compression)
+    return np.divide(parts["attention products"], sum(parts.values()))
+
+
+def relative_error(computed, printed):
+    """``(computed - printed) / printed``, signed."""
+    return np.divide(np.subtract(computed, printed), printed)
+
+
+def reproduce_table4(flops_per_mac: float = 1.0) -> list[dict]:
+    """Table 4 beside the counts of this module.
+
+    ``gflops_computed`` is ``flops_per_mac`` x the counted forward MACs / 10⁹: with 1 the
+    table is read as multiply-accumulates, with 2 as floating-point operations. Each row
+    also carries the half-unit of the last printed digit relative to the printed value,
+    the error that rounding alone can explain.
+    """
+    rows = []
+    for r in TABLE4:
+        cfg = config(r.size)
+        macs = float(forward_macs(cfg, r.patch_size, r.image_size))
+        params = param_count(cfg, r.patch_size)
+        g = flops_per_mac * macs / 1e9
+        rows.append({
+            "model": r.model,
+            "image_size": r.image_size,
+            "label": r.label,
+            "tokens": float(sequence_length(r.image_size, r.patch_size)),
+            "gflops_paper": r.gflops,
+            "gflops_computed": g,
+            "gflops_rel_error": float(relative_error(g, r.gflops)),
+            "gflops_rounding": 0.005 / r.gflops,
+            "params_paper_m": r.params_m,
+            "params_computed_m": params / 1e6,
+            "params_rel_error": float(relative_error(params / 1e6, r.params_m)),
+            "params_rounding": 0.5 / r.params_m,
+        })
+    return rows
+
+
+def max_table4_rel_error(flops_per_mac: float = 1.0) -> float:
+    """Worst |relative error| over Table 4's Gflops and parameters (13 rows, both columns)."""
+    rows = reproduce_table4(flops_per_mac)
+    return max(max(abs(r["gflops_rel_error"]), abs(r["params_rel_error"])) for r in rows)
+
+
+def training_compute(forward_flops_per_sample, batch_size, steps, flops_per_mac=1.0, backward_factor=3.0):
+    """Training compute by the DiT paper's convention: ``Gflops · batch size · steps · 3``.
+
+    ``forward_flops_per_sample`` is in the table's unit (the paper's "flops", i.e. MACs);
+    ``flops_per_mac`` converts it to FLOPs (1 reads the table as the article does, 2 counts a
+    multiply-accumulate as two operations). The factor 3 is forward plus a backward pass of
+    about twice the forward. XL/2 at 512: 524.6e9 x 256 x 3M x 3 = 1.21e21.
+    """
+    out = np.multiply(forward_flops_per_sample, flops_per_mac)
+    for factor in (batch_size, steps, backward_factor):
+        out = np.multiply(out, factor)
+    return out
+
+
+def scaling_rows(image_size: int = 256) -> list[dict]:
+    """Every Table 1 size with every patch size (8, 4, 2) at ``image_size``: compute and parameters."""
+    rows = []
+    for cfg in CONFIGS.values():
+        for p in (8, 4, 2):
+            parts = forward_macs_breakdown(cfg, p, image_size)
+            macs = float(sum(parts.values()))
+            rows.append({
+                "model": f"{cfg.name}/{p}",
+                "size": cfg.name,
+                "patch_size": p,
+                "tokens": float(sequence_length(image_size, p)),
+                "params": float(param_count(cfg, p)),
+                "gmacs": macs / 1e9,
+                "attention_share": float(parts["attention products"]) / macs,
+            })
+    return rows
+
+
+def share_curves(patch_size: int = 2, image_sizes=(64, 128, 256, 512, 1024, 2048)) -> dict[str, tuple]:
+    """For each Table 1 size: tokens and the attention products' share of compute over ``image_sizes``."""
+    sizes = np.asarray(image_sizes)
+    return {
+        name: (sequence_length(sizes, patch_size).astype(float).tolist(),
+               np.asarray(attention_share(cfg, patch_size, sizes), dtype=float).tolist())
+        for name, cfg in CONFIGS.items()
+    }
+
+
+def breakdown_rows(cfg: DiTConfig, patch_size: int, image_size: int) -> list[dict]:
+    """Parameters and forward MACs of one configuration by component, with their shares."""
+    params = param_breakdown(cfg, patch_size)
+    macs = {k: float(v) for k, v in forward_macs_breakdown(cfg, patch_size, image_size).items()}
+    total_p, total_m = sum(params.values()), sum(macs.values())
+    return [{"part": k, "params": float(params[k]), "params_share": params[k] / total_p,
+             "gmacs": macs[k] / 1e9, "macs_share": macs[k] / total_m} for k in params]
+
+
+def evidence() -> dict[str, float]:
+    """The numbers chapter 2 quotes about the match with Table 4 (all derived here).
+
+    - ``s8-printing``: half a unit of the last digit of S/8's printed 0.36, relative;
+    - ``xl2-512-error``: |relative error| of XL/2 at 512x512 (multiply-accumulates);
+    - ``xl4-gmacs-no-attention``: XL/4 at 256x256 without the attention products, in GMACs,
+      what a profiler that sees only modules reports;
+    - ``xl4-gflops-paper``: XL/4's printed Gflops;
+    - ``xl2-256-attention-share``: share of XL/2-256's compute in the attention products;
+    - ``xl-attention-half-tokens``: tokens at which the attention products are about half
+      of DiT-XL's compute (``T = 6d``, where ``2T²d = 12Td²``).
+    """
+    xl = CONFIGS["XL"]
+    rows = {r["label"]: r for r in reproduce_table4(1.0)}
+    xl4 = forward_macs_breakdown(xl, 4, 256)
+    return {
+        "s8-printing": rows["S/8-256"]["gflops_rounding"],
+        "xl2-512-error": abs(rows["XL/2-512"]["gflops_rel_error"]),
+        "xl4-gmacs-no-attention": float(sum(xl4.values()) - xl4["attention products"]) / 1e9,
+        "xl4-gflops-paper": rows["XL/4-256"]["gflops_paper"],
+        "xl2-256-attention-share": float(attention_share(xl, 2, 256)),
+        "xl-attention-half-tokens": float(6 * xl.hidden),
+        "xl2-256-train-steps": float(TRAIN_STEPS[256]),
+    }
