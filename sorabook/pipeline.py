@@ -5,11 +5,13 @@ Each arrow of the data flow is one function here:
 - :func:`chapter_parameters` reads a chapter's ``parameters`` cell (literals only);
 - :func:`execute` runs every chapter with papermill, in parallel, each kernel on its
   own IPC connection files, skipping chapters whose content hash is cached;
-- :func:`assemble` stages the configuration, the hand-written pages and the
-  executed notebooks in one temporary folder;
+- :func:`assemble` stages the configuration, the hand-written pages, the
+  generated pages (results, scenarios) and provenance boxes beside the executed
+  notebooks in one temporary folder;
 - :func:`build_site` runs Jupyter Book 1.x on it, strictly, with execution off;
-- :func:`export` writes ``results.json`` and ``results.csv`` from what the
-  notebooks recorded, after checking it against :func:`sorabook.report.compute`;
+- :func:`collect` gathers what the notebooks recorded, checked against
+  :func:`sorabook.report.compute`; :func:`export` writes ``results.json`` and
+  ``results.csv`` once every result's anchor is found in the built pages;
 - :func:`publish` swaps the new site into place only when all of that succeeded.
 
 :func:`build` strings them together. Errors a user can fix raise
@@ -237,7 +239,7 @@ def _run_chapter(source: str, out_path: str, parameters: dict, cwd: str, log_pat
 
 
 def _finish_notebook(path: Path, source_rel: str) -> None:
-    """Tidy an executed notebook: provenance of the input, collapsed parameter cells."""
+    """Tidy an executed notebook: input path, no timings, parameter cells shown as the page needs."""
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
@@ -247,9 +249,10 @@ def _finish_notebook(path: Path, source_rel: str) -> None:
     nb.metadata["papermill"].pop("duration", None)
     for cell in nb.cells:
         tags = cell.metadata.get("tags", [])
-        if "injected-parameters" in tags or "parameters" in tags:
-            if "hide-input" not in tags:
-                cell.metadata["tags"] = [*tags, "hide-input"]
+        if "injected-parameters" in tags and "hide-input" not in tags:
+            cell.metadata["tags"] = [*tags, "hide-input"]  # what ran: visible, collapsed
+        elif "parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]  # the defaults: in the inputs table
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
     nbformat.write(nb, path)
@@ -331,11 +334,78 @@ def execute(
 # --- assembling and building the book -----------------------------------------------------
 
 
-def assemble(root: Path, dest: Path) -> None:
-    """Copy the configuration and the hand-written pages beside the executed notebooks."""
+def assemble(root: Path, dest: Path, doc: Mapping | None = None, prov: Mapping | None = None) -> None:
+    """Stage the book beside the executed notebooks.
+
+    Copies the configuration and the hand-written pages; with a results document
+    ``doc`` and provenance ``prov`` it also writes the generated pages (results,
+    scenario comparison), the downloadable results files, and a provenance box at
+    the top of every executed chapter.
+    """
+    from sorabook import generated
+
     for name in ("_config.yml", "_toc.yml"):
         shutil.copyfile(root / name, dest / name)
     shutil.copytree(root / "book", dest / "book", dirs_exist_ok=True)
+    if doc is None:
+        return
+    book = dest / "book"
+    (book / "results.md").write_text(generated.results_page(doc))
+    (book / "results.json").write_text(json.dumps(doc, indent=2) + "\n")
+    (book / "results.csv").write_text(results_csv(doc))
+    (book / "scenarios.md").write_text(generated.scenarios_page(scenario_comparison()))
+    if prov is not None:
+        for nb_path in sorted((dest / "notebooks").glob("*.ipynb")):
+            _insert_provenance(nb_path, generated.provenance_box(prov))
+
+
+def _insert_provenance(path: Path, box: str) -> None:
+    """Put the provenance box right under the page title (first ``# `` heading)."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            continue
+        lines = cell.source.split("\n")
+        title = next((n for n, ln in enumerate(lines) if ln.startswith("# ")), None)
+        if title is None:
+            continue
+        head = "\n".join(lines[: title + 1])
+        rest = "\n".join(lines[title + 1:]).strip("\n")
+        new_cells = [nbformat.v4.new_markdown_cell(head), nbformat.v4.new_markdown_cell(box)]
+        if rest:
+            new_cells.append(nbformat.v4.new_markdown_cell(rest))
+        for n, c in enumerate(new_cells):
+            c["id"] = f"sorabook-head-{n}"  # deterministic, unlike nbformat's random ids
+        nb.cells[i:i + 1] = new_cells
+        break
+    nbformat.write(nb, path)
+
+
+def scenario_comparison() -> dict[str, dict]:
+    """Every shipped scenario's description, differences and headline results (package only)."""
+    from sorabook.params import resolve, scenario_names
+    from sorabook.report import compute
+
+    out = {}
+    for name in scenario_names():
+        p, s = resolve(name)
+        out[name] = {"description": s.description, "differences": p.differences(), "results": compute(p)}
+    return out
+
+
+def provenance(root: Path, params: Params, scenario: Scenario) -> dict:
+    """What a build was made with: scenario, changed parameters, hash, version, commit, date."""
+    return {
+        "scenario": scenario.name,
+        "description": scenario.description,
+        "differences": params.differences(),
+        "parameters_sha256": params.sha256,
+        "version": sorabook.__version__,
+        "git_commit": git_commit(root),
+        "built": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
 
 
 def _jupyter_book() -> list[str]:
@@ -433,34 +503,36 @@ def results_csv(doc: Mapping) -> str:
     return buf.getvalue()
 
 
-def export(html: Path, nb_dir: Path, params: Params, scenario: Scenario, runs: list[ChapterRun]) -> dict:
-    """Write ``results.json`` and ``results.csv`` into the site; return the document.
+def collect(nb_dir: Path, params: Params, runs: list[ChapterRun]) -> dict[str, float]:
+    """The results the executed notebooks recorded, checked against the package.
 
-    What the notebooks recorded must equal what the package computes, and every
-    result's anchor must exist in its page: a mismatch is a bug and fails the build.
+    Every result defined for a chapter must be recorded by it, with the value that
+    :func:`sorabook.report.compute` gives for the same parameters: a mismatch is a
+    bug and fails the build.
     """
     from sorabook.report import RESULTS, compute
 
     recorded: dict[str, float] = {}
     for run in runs:
         recorded.update(recorded_results(nb_dir / f"{run.stem}.ipynb"))
-    stems = {r.stem for r in runs}
-    expected = compute(params, stems)
+    expected = compute(params, {r.stem for r in runs})
     missing = sorted(set(expected) - set(recorded))
     if missing:
         raise BuildError(f"result {missing[0]!r} is defined for {RESULTS[missing[0]].chapter} but not recorded there")
     for key, value in expected.items():
         if not _close(recorded[key], value):
             raise BuildError(f"result {key!r}: the notebook recorded {recorded[key]!r}, the package computes {value!r}")
-    for key in expected:
-        spec = RESULTS[key]
-        page = (html / spec.anchor.split("#")[0]).read_text()
-        if f'id="{spec.anchor_id}"' not in page:
-            raise BuildError(f"result {key!r}: anchor #{spec.anchor_id} missing from {spec.anchor.split('#')[0]}")
-    doc = results_document(params, scenario, {k: recorded[k] for k in expected})
-    (html / "results.json").write_text(json.dumps(doc, indent=2, sort_keys=False) + "\n")
+    return {k: recorded[k] for k in expected}
+
+
+def export(html: Path, doc: Mapping) -> None:
+    """Check every result's anchor in the built site, then write results.json and results.csv."""
+    for key, r in doc["results"].items():
+        page, anchor = r["anchor"].split("#")
+        if f'id="{anchor}"' not in (html / page).read_text():
+            raise BuildError(f"result {key!r}: anchor #{anchor} missing from {page}")
+    (html / "results.json").write_text(json.dumps(doc, indent=2) + "\n")
     (html / "results.csv").write_text(results_csv(doc))
-    return doc
 
 
 def _close(a: float, b: float) -> bool:
@@ -538,14 +610,16 @@ def build(
         try:
             execute(runs, staging, cache_dir, jobs, force, progress)
             timings["execute"] = time.perf_counter() - t0
-            assemble(root, staging)
+            doc = results_document(params, scenario, collect(staging / "notebooks", params, runs))
+            prov = provenance(root, params, scenario)
+            assemble(root, staging, doc, prov)
             t1 = time.perf_counter()
             html = build_site(staging)
             timings["jupyter_book"] = time.perf_counter() - t1
-            doc = export(html, staging / "notebooks", params, scenario, runs)
+            export(html, doc)
             manifest = {
-                "built": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-                "git_commit": git_commit(root),
+                "built": prov["built"],
+                "git_commit": prov["git_commit"],
                 "scenario": scenario.name,
                 "parameters_sha256": params.sha256,
                 "chapters": [{"chapter": r.stem, "cached": r.cached, "seconds": round(r.seconds, 2),

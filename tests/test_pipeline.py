@@ -98,3 +98,43 @@ def test_failing_chapter_keeps_previous_site(tmp_path, book_copy):
     assert tree_snapshot(out) == before
     leftovers = [x.name for x in tmp_path.iterdir() if x.name.startswith(".site.") and not x.name.endswith(".lock")]
     assert leftovers == []
+
+
+def test_results_page_lists_every_result_with_link_and_citation(default_build):
+    page = (default_build.out / "book" / "results.html").read_text()
+    doc = json.loads((default_build.out / "results.json").read_text())
+    for key, r in doc["results"].items():
+        assert f'href="../{r["anchor"]}"' in page, key
+        assert f"result `{key}` =" in page.replace("&#96;", "`"), key
+    assert doc["parameters_sha256"] in page
+    downloads = {p.name for p in (default_build.out / "_downloads").rglob("*") if p.is_file()}
+    assert {"results.json", "results.csv"} <= downloads
+
+
+def test_every_chapter_page_shows_provenance(default_build):
+    doc = json.loads((default_build.out / "results.json").read_text())
+    for stem in report.CHAPTERS:
+        page = (default_build.out / "notebooks" / f"{stem}.html").read_text()
+        assert "Provenance of this page" in page, stem
+        assert doc["parameters_sha256"] in page, stem
+        assert "Show the parameters this chapter ran with" in page, stem  # injected cell, collapsed
+
+
+def test_scenarios_page_compares_every_shipped_scenario(default_build):
+    page = (default_build.out / "book" / "scenarios.html").read_text()
+    for name in params.scenario_names():
+        assert f">{name}<" in page, name
+
+
+def test_anchors_are_stable_across_parameter_changes(default_build, tmp_path):
+    p, scenario = params.resolve(sets=["fps=25", "video_seconds=20"])
+    other = pipeline.build(p, scenario, tmp_path / "site", cache_dir=tmp_path / "cache", root=ROOT)
+    a = json.loads((default_build.out / "results.json").read_text())
+    b = json.loads((other.out / "results.json").read_text())
+    assert {k: r["anchor"] for k, r in a["results"].items()} == {k: r["anchor"] for k, r in b["results"].items()}
+    assert a["parameters_sha256"] != b["parameters_sha256"]
+    for key, r in b["results"].items():
+        page, anchor = r["anchor"].split("#")
+        assert f'id="{anchor}"' in (other.out / page).read_text(), key
+    page = (other.out / "notebooks" / "01-latent-compression.html").read_text()
+    assert re.search(r"fps(</span>)?</code> = 25", page)  # the provenance box names the changed parameter
