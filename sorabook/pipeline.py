@@ -197,7 +197,11 @@ def _failure_message(source: Path, err: Exception, nb) -> str:
 def _run_chapter(source: str, out_path: str, parameters: dict, cwd: str, log_path: str) -> tuple[bool, str]:
     """Execute one chapter (in a worker process). Returns (ok, message)."""
     import logging
+    import signal
 
+    # Ctrl-C is the main process's to handle: it stops the workers, whose kernels exit
+    # with them (ipykernel polls its parent). No worker prints a KeyboardInterrupt.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Kernel start-up chatter goes to the chapter's log, never to the user's terminal.
     log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(log, 1)
@@ -258,6 +262,19 @@ def _finish_notebook(path: Path, source_rel: str) -> None:
     nbformat.write(nb, path)
 
 
+def _store(cache_dir: Path, run: ChapterRun, executed: Path) -> None:
+    """Put an executed chapter in the cache atomically; drop the chapter's other entries."""
+    target = cache_dir / run.stem / f"{run.key}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{run.key}.{os.getpid()}.tmp")
+    shutil.copyfile(executed, tmp)
+    os.replace(tmp, target)  # concurrent builds of the same chapter write identical content
+    for old in target.parent.glob("*.ipynb"):
+        if old != target:
+            with contextlib.suppress(FileNotFoundError):
+                old.unlink()
+
+
 def execute(
     runs: list[ChapterRun],
     dest: Path,
@@ -281,13 +298,16 @@ def execute(
     todo = []
     for run in runs:
         cached = cache_dir / run.stem / f"{run.key}.ipynb"
-        if cached.is_file() and not force:
+        try:
+            if force:
+                raise FileNotFoundError
             shutil.copyfile(cached, nb_dir / f"{run.stem}.ipynb")
-            run.cached = True
-            if progress:
-                progress(run)
-        else:
+        except FileNotFoundError:  # not cached (or evicted by a concurrent build)
             todo.append(run)
+            continue
+        run.cached = True
+        if progress:
+            progress(run)
     if not todo:
         return runs
     ctx = multiprocessing.get_context("spawn")
@@ -314,13 +334,7 @@ def execute(
                         raise BuildError(message)
                     out = nb_dir / f"{run.stem}.ipynb"
                     _finish_notebook(out, f"notebooks/{run.stem}.md")
-                    target = cache_dir / run.stem / f"{run.key}.ipynb"
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    for old in target.parent.glob("*.ipynb"):
-                        old.unlink()
-                    tmp = target.with_suffix(".tmp")
-                    shutil.copyfile(out, tmp)
-                    os.replace(tmp, target)
+                    _store(cache_dir, run, out)
                     if progress:
                         progress(run)
         except BaseException:
@@ -469,7 +483,7 @@ def git_commit(root: Path) -> str | None:
 
 def results_document(params: Params, scenario: Scenario, values: Mapping[str, float]) -> dict:
     """The content of ``results.json`` for a parameter set and its results."""
-    from sorabook.report import RESULTS, check_claims
+    from sorabook.report import ALIASES, RESULTS, check_claims
 
     return {
         "scenario": scenario.name,
@@ -488,6 +502,7 @@ def results_document(params: Params, scenario: Scenario, values: Mapping[str, fl
             for key, spec in RESULTS.items()
             if key in values
         },
+        "aliases": dict(ALIASES),
         "claims": check_claims(),
     }
 
