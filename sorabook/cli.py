@@ -202,7 +202,10 @@ def cmd_build(args) -> int:
     finally:
         bar.close()
     executed = result.executed
-    print(f"site: {result.out}/index.html  (results.json and results.csv beside it)")
+    if result.up_to_date:
+        print(f"site: {result.out}/index.html is up to date (nothing changed since it was built)")
+    else:
+        print(f"site: {result.out}/index.html  (results.json and results.csv beside it)")
     print(f"chapters executed: {len(executed)} of {len(result.runs)}"
           + (f" ({', '.join(executed)})" if executed else " (all from the cache)")
           + f"; {result.seconds['total']:.1f} s")

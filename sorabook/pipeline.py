@@ -584,6 +584,32 @@ def _locked(out: Path):
         os.close(fd)
 
 
+def site_key(root: Path, runs: list[ChapterRun], params: Params, scenario: Scenario) -> str:
+    """Identity of everything a site is made from.
+
+    The chapters' cache keys (text, parameters, package, lock), the configuration and
+    hand-written pages, the scenario's description and the git commit (shown in the
+    provenance box). Equal keys mean the site in place is what a build would produce,
+    up to its build date.
+    """
+    parts: list[bytes | str] = [r.key for r in runs]
+    for name in ("_config.yml", "_toc.yml"):
+        parts.append((root / name).read_bytes())
+    for path in sorted((root / "book").rglob("*")):
+        if path.is_file():
+            parts += [str(path.relative_to(root)), path.read_bytes()]
+    parts += [params.sha256, scenario.name, scenario.description, git_commit(root) or ""]
+    return _digest(*parts)
+
+
+def _site_is_current(out: Path, key: str) -> bool:
+    try:
+        manifest = json.loads((out / "build.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return manifest.get("site_key") == key and (out / "results.json").is_file() and (out / "index.html").is_file()
+
+
 @dataclass
 class BuildResult:
     """What a build did: the site, the results document and the chapters run."""
@@ -592,6 +618,7 @@ class BuildResult:
     results: dict
     runs: list[ChapterRun] = field(default_factory=list)
     seconds: dict = field(default_factory=dict)
+    up_to_date: bool = False  # nothing changed since the site in ``out`` was built: nothing done
 
     @property
     def executed(self) -> list[str]:
@@ -621,6 +648,14 @@ def build(
     with _locked(out):
         t0 = time.perf_counter()
         runs = plan(root, params, chapters or CHAPTERS)
+        key = site_key(root, runs, params, scenario)
+        if not force and _site_is_current(out, key):
+            for run in runs:
+                run.cached = True
+                if progress:
+                    progress(run)
+            doc = json.loads((out / "results.json").read_text())
+            return BuildResult(out, doc, runs, {"total": time.perf_counter() - t0}, up_to_date=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
         try:
             execute(runs, staging, cache_dir, jobs, force, progress)
@@ -633,6 +668,7 @@ def build(
             timings["jupyter_book"] = time.perf_counter() - t1
             export(html, doc)
             manifest = {
+                "site_key": key,
                 "built": prov["built"],
                 "git_commit": prov["git_commit"],
                 "scenario": scenario.name,

@@ -138,3 +138,18 @@ def test_anchors_are_stable_across_parameter_changes(default_build, tmp_path):
         assert f'id="{anchor}"' in (other.out / page).read_text(), key
     page = (other.out / "notebooks" / "01-latent-compression.html").read_text()
     assert re.search(r"fps(</span>)?</code> = 25", page)  # the provenance box names the changed parameter
+
+
+def test_noop_rebuild_does_nothing_but_a_page_change_rebuilds_the_site(tmp_path, book_copy):
+    cache, out = tmp_path / "cache", tmp_path / "site"
+    p, scenario = params.resolve()
+    pipeline.build(p, scenario, out, cache_dir=cache, root=book_copy)
+    stamp = (out / "build.json").read_bytes()
+    again = pipeline.build(p, scenario, out, cache_dir=cache, root=book_copy)
+    assert again.up_to_date and again.executed == []
+    assert (out / "build.json").read_bytes() == stamp  # the site was not touched
+    intro = book_copy / "book" / "intro.md"
+    intro.write_text(intro.read_text() + "\nAn added sentence for the test.\n")
+    changed = pipeline.build(p, scenario, out, cache_dir=cache, root=book_copy)
+    assert not changed.up_to_date and changed.executed == []
+    assert "An added sentence for the test." in (out / "book" / "intro.html").read_text()
