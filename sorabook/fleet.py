@@ -15,6 +15,7 @@ __all__ = [
     "ARTICLE_TIKTOK_SECONDS_PER_VIDEO",
     "ARTICLE_TIKTOK_VIDEOS_PER_DAY",
     "ai_minutes",
+    "combined_ai_share",
     "demand_minutes_per_day",
     "fleet_multiplier",
     "fleet_power_mw",
@@ -49,6 +50,19 @@ def ai_minutes(minutes_per_day, ai_share):
 def demand_minutes_per_day(tiktok_minutes_per_day, tiktok_ai_share, youtube_minutes_per_day, youtube_ai_share):
     """Minutes of AI video per day on both platforms (article §04: 8.5M + 6.5M = 15M)."""
     return ai_minutes(tiktok_minutes_per_day, tiktok_ai_share) + ai_minutes(youtube_minutes_per_day, youtube_ai_share)
+
+
+def combined_ai_share(tiktok_minutes_per_day, tiktok_ai_share, youtube_minutes_per_day, youtube_ai_share):
+    """AI share of all minutes uploaded to both platforms (the article's 50% and 15%: 24.9%).
+
+    The fleet depends on the shares only through the AI minutes, so the article's
+    scenario equals both platforms at this one share.
+    """
+    total = np.add(tiktok_minutes_per_day, youtube_minutes_per_day)
+    return np.divide(
+        demand_minutes_per_day(tiktok_minutes_per_day, tiktok_ai_share, youtube_minutes_per_day, youtube_ai_share),
+        total,
+    )
 
 
 def gpus_at_average_load(minutes_per_day, minutes_per_gpu_day):

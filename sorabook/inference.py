@@ -14,7 +14,9 @@ import numpy as np
 from sorabook import hardware
 
 __all__ = [
+    "break_even_curve",
     "break_even_outputs",
+    "compare_outputs",
     "cumulative_inference_flops",
     "days_of_volume",
     "dit_flops_per_image",
@@ -175,3 +177,24 @@ def llm_flops_per_document(active_params, tokens):
     the context is ignored). Llama-2-70B, 1,000 tokens: 1.4 x 10^14 FLOPs.
     """
     return np.multiply(np.multiply(2.0, active_params), tokens)
+
+
+def break_even_curve(output_flops, train_flops_max, headroom=1.25, n=201):
+    """Points of the cumulative inference line for a break-even figure.
+
+    Returns ``(outputs, cumulative_flops)``: ``n`` output counts from 0 to
+    ``headroom`` times the largest break-even (``train_flops_max / output_flops``)
+    and the inference compute after each.
+    """
+    outputs = np.linspace(0.0, headroom * float(break_even_outputs(train_flops_max, output_flops)), n)
+    return outputs, cumulative_inference_flops(outputs, output_flops)
+
+
+def compare_outputs(flops_by_output: dict, reference: str) -> list[dict]:
+    """Rows of the per-output comparison: each output's FLOPs and its ratio to ``reference``.
+
+    Article §04 compares one Sora minute, one DiT image and 1,000-token documents
+    of Llama-2-70B and GPT-4 on a log scale.
+    """
+    ref = float(flops_by_output[reference])
+    return [{"output": name, "flops": float(f), "ratio": float(f) / ref} for name, f in flops_by_output.items()]
