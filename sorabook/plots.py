@@ -83,20 +83,22 @@ def break_even(minutes, inference_flops, train_flops_low, train_flops_high, minu
     ax.set_ylabel("cumulative compute (FLOP)")
     ax.set_xlim(0, float(minutes[-1]) / 1e6)
     ax.set_ylim(0, None)
-    ax.legend(loc="upper left", frameon=False)
+    ax.legend(loc="lower right", frameon=False)
     return fig
 
 
 def per_output(labels, flops):
     """Chapter 4: compute per output of each model, log scale (the article's comparison chart)."""
     fig, ax = figure()
-    bars = ax.bar(labels, flops, color=[COLORS[i % len(COLORS)] for i in range(len(labels))])
+    names = [label.replace(", ", "\n") for label in labels]
+    bars = ax.bar(names, flops, color=[COLORS[i % len(COLORS)] for i in range(len(labels))])
     ax.set_yscale("log")
+    ax.set_ylim(min(flops) / 10, max(flops) * 10)
     ax.set_ylabel("compute per output (FLOP)")
     ax.grid(axis="x", visible=False)
     for bar, value in zip(bars, flops):
-        mant, exp = f"{value:.2e}".split("e")
-        ax.annotate(f"{float(mant):.2g}e{int(exp)}", (bar.get_x() + bar.get_width() / 2, value),
+        mant, exp = f"{value:.1e}".split("e")
+        ax.annotate(f"${mant}\\times10^{{{int(exp)}}}$", (bar.get_x() + bar.get_width() / 2, value),
                     ha="center", va="bottom", textcoords="offset points", xytext=(0, 2))
     return fig
 
@@ -104,26 +106,45 @@ def per_output(labels, flops):
 def fleet_waterfall(rows, printed_average=None, printed_peak=None):
     """Chapter 5: waterfall from AI demand (as GPUs at average load) to the peak fleet.
 
-    ``rows`` come from :func:`sorabook.fleet.waterfall`; the article's printed
-    average and peak fleets, if given, are drawn as reference ticks.
+    ``rows`` come from :func:`sorabook.fleet.waterfall`: demand rows (``factor`` None)
+    stack into the average fleet, drawn as a total, then each multiplier row adds
+    its GPUs, and the peak fleet closes the chart. The article's printed average
+    and peak fleets, if given, are drawn as dotted ticks on the two totals.
     """
     fig, ax = figure(figsize=(6.4, 3.8))
-    labels = [r["label"] for r in rows] + ["peak fleet"]
-    for i, r in enumerate(rows):
-        text = "" if r["factor"] is None else f"x{r['factor']:.3g}"
-        ax.bar(i, r["end"] - r["start"], bottom=r["start"], color=COLORS[0] if r["factor"] is None else COLORS[4])
-        if text:
-            ax.annotate(text, (i, r["end"]), ha="center", va="bottom", textcoords="offset points", xytext=(0, 2))
-    ax.bar(len(rows), rows[-1]["end"], color=COLORS[1])
-    for level, name, x in ((printed_average, "article: average", 1), (printed_peak, "article: peak", len(rows))):
+    demand = [r for r in rows if r["factor"] is None]
+    steps = [r for r in rows if r["factor"] is not None]
+    labels, x = [], 0
+    for r in demand:
+        ax.bar(x, r["end"] - r["start"], bottom=r["start"], color=COLORS[0])
+        labels.append(r["label"])
+        x += 1
+    totals = {}
+    totals["average fleet"] = (x, demand[-1]["end"])
+    ax.bar(x, demand[-1]["end"], color=COLORS[5])
+    labels.append("average fleet")
+    x += 1
+    for r in steps:
+        ax.bar(x, r["end"] - r["start"], bottom=r["start"], color=COLORS[4])
+        ax.annotate(f"x{r['factor']:.3g}", (x, r["end"]), ha="center", va="bottom", textcoords="offset points",
+                    xytext=(0, 2))
+        labels.append(r["label"])
+        x += 1
+    totals["peak fleet"] = (x, rows[-1]["end"])
+    ax.bar(x, rows[-1]["end"], color=COLORS[1])
+    labels.append("peak fleet")
+    first = True
+    for (pos, _), level in ((totals["average fleet"], printed_average), (totals["peak fleet"], printed_peak)):
         if level is not None:
-            ax.plot([x - 0.45, x + 0.45], [level, level], color=COLORS[6], linestyle=":", linewidth=1.5)
-            ax.annotate(name, (x - 0.45, level), ha="right", va="center", fontsize=8, textcoords="offset points",
-                        xytext=(-2, 0))
+            ax.plot([pos - 0.45, pos + 0.45], [level, level], color=COLORS[6], linestyle=":", linewidth=2,
+                    label="article's printed value" if first else None)
+            first = False
     ax.set_xticks(range(len(labels)), labels, rotation=20, ha="right")
     ax.set_ylabel("GPUs")
     ax.yaxis.set_major_formatter(_thousands())
     ax.grid(axis="x", visible=False)
+    if not first:
+        ax.legend(loc="upper left", frameon=False)
     return fig
 
 

@@ -273,7 +273,7 @@ def _youtube_ai(p: Params) -> float:
 
 
 @_claim("fleet-ai-minutes-per-day", CH5, "AI video: 8.5M + 6.5M = 15M minutes a day", 15e6, "min/day")
-@_result("fleet-ai-minutes-per-day", "min/day", "Minutes of AI video per day, TikTok and YouTube", CH5, ".3g")
+@_result("fleet-ai-minutes-per-day", "min/day", "Minutes of AI video per day, TikTok and YouTube", CH5, ",.0f")
 def _demand(p: Params) -> float:
     return _fleet_demand(p)
 
