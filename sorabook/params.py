@@ -183,6 +183,71 @@ _PARAMS: tuple[Param, ...] = (
           _S_ART_VIDEO, low=0.0, low_open=True, high=240.0),
     Param("temporal_compression", 8, "x", "frames per latent frame of the video autoencoder",
           _S_ART_VIDEO, kind="int", low=1, high=64),
+    # --- chapter 2: DiT scaling -------------------------------------------------------------
+    Param("flops_per_mac", 1.0, "FLOP per table flop",
+          "floating-point operations per unit of the DiT paper's 'Gflops' (1 = the article's reading)",
+          "article §04 uses Table 4's Gflops as FLOPs; chapter 2 derives what the table counts",
+          low=0.5, high=4.0),
+    Param("dit_batch_size", 256, "images", "DiT training batch size",
+          "DiT paper §4: batch 256", kind="int", low=1, high=1_000_000),
+    Param("dit_train_steps", 3_000_000, "steps", "training steps of DiT-XL/2 at 512x512",
+          "DiT paper §4 / article §04: 3 million steps", kind="int", low=1, high=1e9),
+    # --- chapter 3: training estimate ---------------------------------------------------------
+    Param("dit_train_flops", 1e21, "FLOP", "compute that trained DiT-XL (the article's base)",
+          "article §04: DiT-XL trained with about 10^21 FLOPs", low=0.0, low_open=True, high=1e30),
+    Param("model_scale", 30.0, "x", "Sora's compute per sample over DiT-XL's, from model size",
+          "article §04: 20B parameters plausible -> '30x DiT'", low=0.0, low_open=True, high=1e4),
+    Param("dataset_scale_low", 4.0, "x", "training compute increase from more data, conservative",
+          "article §04: count 4x-10x more compute than DiT", low=0.0, low_open=True, high=1e4),
+    Param("dataset_scale_high", 10.0, "x", "training compute increase from more data, optimistic",
+          "article §04: count 4x-10x more compute than DiT", low=0.0, low_open=True, high=1e4),
+    Param("video_data_fraction", 0.5, "share", "share of the training data that is video",
+          "article §04: assume 50% images and 50% videos", low=0.0, high=1.0),
+    Param("gpu", "H100-SXM", "catalogue name", "accelerator that GPU time is counted on",
+          "article §04 counts H100s; chapter 3 shows which H100 figure reproduces it",
+          kind="choice", choices=("A100-SXM", "H100-SXM", "H100-PCIe", "H200-SXM", "B200", "MI300X")),
+    Param("precision", "bf16", "number format", "number format of training and inference (dense peak)",
+          "article §04 (unstated); BF16 reproduces its GPU-months", kind="choice", choices=("bf16", "fp8")),
+    Param("train_utilization", 1.0, "share of peak", "model FLOPs utilisation during training",
+          "article §04 (unstated): its GPU-months imply 100% of peak", low=0.0, low_open=True, high=1.0),
+    Param("days_per_month", 30.0, "days", "length of a month in GPU-months",
+          "article §04 (unstated): 30 days reproduces its figures", low=28.0, high=31.0),
+    # --- chapter 4: inference break-even ------------------------------------------------------
+    Param("dit_flops_per_step", 524.6e9, "table flop", "DiT-XL/2-512 forward compute per step",
+          "DiT paper Table 4: 524.60 Gflops (the article prints 524 x 10^9)",
+          low=0.0, low_open=True, high=1e18),
+    Param("diffusion_steps", 250, "steps", "denoising steps per generated image or video",
+          "article §04 / DiT paper: 250 DDPM steps", kind="int", low=1, high=10_000),
+    Param("cfg_passes", 1, "passes per step", "forward passes per step (2 with classifier-free guidance)",
+          "article §04 counts 1; DiT samples with guidance (2 passes)", kind="int", low=1, high=4),
+    Param("inference_utilization", 1.0, "share of peak", "model FLOPs utilisation during inference",
+          "article §04: 'at most' 5 minutes per H100-hour, i.e. 100% of peak", low=0.0, low_open=True,
+          high=1.0),
+    Param("instagram_images_per_day", 95e6, "images/day", "photos and videos uploaded to Instagram per day",
+          "article §04: ~95 million a day (Instagram, 2016)", low=0.0, low_open=True, high=1e12),
+    Param("llm_tokens", 1000, "tokens", "tokens of one LLM output document",
+          "article §04: a 1,000-token document", kind="int", low=1, high=10_000_000),
+    Param("llama2_params", 70e9, "parameters", "parameters of Llama-2-70B (dense, all active)",
+          "article §04: Llama-2-70B", low=0.0, low_open=True, high=1e14),
+    Param("gpt4_expert_params", 220e9, "parameters", "parameters of one GPT-4 expert (unofficial)",
+          "article §04: MoE with 220B-parameter experts (unofficial)", low=0.0, low_open=True, high=1e14),
+    Param("gpt4_active_experts", 2, "experts", "GPT-4 experts active per forward pass (unofficial)",
+          "article §04: 2 experts active", kind="int", low=1, high=128),
+    # --- chapter 5: fleet forecast ------------------------------------------------------------
+    Param("tiktok_minutes_per_day", 17e6, "min/day", "minutes of video uploaded to TikTok per day",
+          "article §04: 34M videos x 30 s = 17M minutes", low=0.0, low_open=True, high=1e12),
+    Param("tiktok_ai_share", 0.5, "share", "share of TikTok uploads generated by AI",
+          "article §04: assume 50%", low=0.0, high=1.0),
+    Param("youtube_minutes_per_day", 43e6, "min/day", "minutes of video uploaded to YouTube per day",
+          "article §04: ~43M minutes a day (500 hours a minute)", low=0.0, low_open=True, high=1e12),
+    Param("youtube_ai_share", 0.15, "share", "share of YouTube uploads generated by AI",
+          "article §04: assume 15%", low=0.0, high=1.0),
+    Param("fleet_utilization", 0.5, "share of peak", "FLOP utilisation of the serving fleet",
+          "article §04: x2 for 50% FLOP utilisation", low=0.0, low_open=True, high=1.0),
+    Param("peak_to_average", 2.0, "x", "peak over average serving demand",
+          "article §04: x2 for peak vs average traffic", low=1.0, high=100.0),
+    Param("generations_per_upload", 2.0, "generations", "videos generated per video uploaded",
+          "article §04: x2, creators generate about 2 videos per upload", low=1.0, high=1000.0),
 )
 
 #: Every parameter of the book, by name, in reading order.
@@ -222,13 +287,18 @@ def validate(values: Mapping[str, Any], origin: str = "") -> dict[str, Any]:
 
 
 def _check_together(values: Mapping[str, Any]) -> None:
-    """Constraints that involve several parameters (checked on a complete set)."""
-    side = values["vae_spatial_compression"] * values["patch_size"]
-    if values["image_size"] % side:
+    """Constraints that involve several parameters (each checked when all its names are present)."""
+    if all(k in values for k in ("image_size", "vae_spatial_compression", "patch_size")):
+        side = values["vae_spatial_compression"] * values["patch_size"]
+    else:
+        side = 1
+    if side > 1 and values["image_size"] % side:
         raise ParamError(
             f"parameter 'image_size': got {values['image_size']}; expected a multiple of "
             f"vae_spatial_compression x patch_size = {side}"
         )
+    if values.get("gpu") == "A100-SXM" and values.get("precision") == "fp8":
+        raise ParamError("parameter 'precision': got 'fp8'; the A100-SXM has no FP8 units, expected bf16")
 
 
 class Params(Mapping):
@@ -302,8 +372,7 @@ def from_namespace(namespace: Mapping[str, Any]) -> Params:
     """
     declared = {k: namespace[k] for k in REGISTRY if k in namespace}
     values = validate(declared, "the parameters cell")
-    if all(k in values for k in ("image_size", "vae_spatial_compression", "patch_size")):
-        _check_together({**defaults(), **values})
+    _check_together(values)
     return Params(values, _complete=False)
 
 

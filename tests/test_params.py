@@ -182,3 +182,14 @@ def test_restricted_view_refuses_undeclared_names():
         view.temporal_compression
     with pytest.raises(AttributeError):
         view.fps = 30
+
+
+def test_a100_has_no_fp8():
+    """facts.md: the A100 has no FP8 peak; choosing it with fp8 is refused up front."""
+    with pytest.raises(ParamError, match="no FP8"):
+        resolve(sets=["gpu=A100-SXM", "precision=fp8"])
+
+
+def test_choice_suggests_nearest():
+    with pytest.raises(ParamError, match="did you mean 'H100-SXM'"):
+        resolve(sets=["gpu=H100-SMX"])

@@ -1,0 +1,96 @@
+"""Accelerators: dense peak throughput and board power, and conversions to GPU time.
+
+Figures are the vendors' dense (no sparsity) peaks, as collected with their
+confidence tags in the project's facts file. Functions accept scalars or NumPy
+arrays for the FLOP counts and utilisations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "GPUS",
+    "GPU",
+    "PRECISIONS",
+    "SECONDS_PER_DAY",
+    "SECONDS_PER_HOUR",
+    "board_power_w",
+    "gpu_days",
+    "gpu_hours",
+    "gpu_months",
+    "gpu_seconds",
+    "peak_flops_per_s",
+]
+
+SECONDS_PER_HOUR = 3600.0
+SECONDS_PER_DAY = 86400.0
+
+#: Number formats a GPU can run the model in (dense).
+PRECISIONS: tuple[str, ...] = ("bf16", "fp8")
+
+
+@dataclass(frozen=True)
+class GPU:
+    """One accelerator: dense peak FLOP/s by precision, board power, confidence tag, source."""
+
+    name: str
+    bf16_flops_per_s: float
+    fp8_flops_per_s: float | None
+    board_power_w: float
+    tag: str
+    source: str
+
+
+#: Dense peak throughput (no 2:4 sparsity) and maximum board power (TDP).
+GPUS: dict[str, GPU] = {
+    g.name: g
+    for g in (
+        GPU("A100-SXM", 312e12, None, 400.0, "V", "NVIDIA A100 datasheet"),
+        GPU("H100-SXM", 989.4e12, 1978.9e12, 700.0, "V", "NVIDIA H100 datasheet (SXM5, dense)"),
+        GPU("H100-PCIe", 756e12, 1513e12, 350.0, "S", "NVIDIA H100 datasheet (PCIe, dense)"),
+        GPU("H200-SXM", 989e12, 1979e12, 700.0, "S", "NVIDIA H200 datasheet (dense)"),
+        GPU("B200", 2250e12, 4500e12, 1000.0, "S", "NVIDIA Blackwell B200 datasheet (dense)"),
+        GPU("MI300X", 1307e12, 2615e12, 750.0, "S", "AMD Instinct MI300X datasheet (dense)"),
+    )
+}
+
+
+def peak_flops_per_s(gpu: str, precision: str = "bf16") -> float:
+    """Dense peak FLOP/s of ``gpu`` in ``precision`` (H100-SXM bf16: 989.4e12)."""
+    spec = GPUS[gpu]
+    value = spec.bf16_flops_per_s if precision == "bf16" else spec.fp8_flops_per_s
+    if value is None:
+        raise ValueError(f"{gpu} has no dense {precision} peak")
+    return value
+
+
+def board_power_w(gpu: str) -> float:
+    """Maximum board power of ``gpu`` in watts (H100-SXM: 700 W)."""
+    return GPUS[gpu].board_power_w
+
+
+def gpu_seconds(flops, gpu: str, precision: str = "bf16", utilization=1.0):
+    """Seconds of one GPU to perform ``flops`` at ``utilization`` of its dense peak."""
+    return np.divide(flops, np.multiply(peak_flops_per_s(gpu, precision), utilization))
+
+
+def gpu_hours(flops, gpu: str, precision: str = "bf16", utilization=1.0):
+    """GPU-hours to perform ``flops`` (see :func:`gpu_seconds`)."""
+    return gpu_seconds(flops, gpu, precision, utilization) / SECONDS_PER_HOUR
+
+
+def gpu_days(flops, gpu: str, precision: str = "bf16", utilization=1.0):
+    """GPU-days to perform ``flops`` (see :func:`gpu_seconds`)."""
+    return gpu_seconds(flops, gpu, precision, utilization) / SECONDS_PER_DAY
+
+
+def gpu_months(flops, gpu: str, precision: str = "bf16", utilization=1.0, days_per_month=30.0):
+    """GPU-months of ``days_per_month`` days to perform ``flops``.
+
+    The article's 4,211 H100-months for 1.08e25 FLOPs is this function with the
+    H100-SXM's dense BF16 peak, utilisation 1 and 30-day months.
+    """
+    return gpu_days(flops, gpu, precision, utilization) / days_per_month
