@@ -80,18 +80,40 @@ def _resolve(args):
 
 
 def _check_out(text: str) -> Path:
+    """The site folder, refused unless it is new, empty, or an earlier site (it gets replaced)."""
+    if not text.strip():
+        raise UsageError("--out '': expected a folder for the site")
     out = Path(text).expanduser()
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {text}: is a file; expected a folder (it is replaced by the site)")
+    resolved = out.resolve()
+    if resolved == Path.cwd().resolve() or resolved in Path.cwd().resolve().parents or resolved == Path("/"):
+        raise UsageError(f"--out {text}: is the current folder or above it; expected a folder for the site")
+    if out.is_dir() and any(out.iterdir()) and not (out / "build.json").is_file():
+        raise UsageError(f"--out {text}: holds files but no sorabook site (build.json); expected a new or "
+                         "empty folder, or an earlier site, since the site replaces it")
     parent = out.resolve().parent
     probe = parent
     while not probe.exists():
         probe = probe.parent
-    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+    if not probe.is_dir() or not _writable(probe):
         raise UsageError(f"--out {text}: cannot write in {probe}; expected a folder you can write to")
-    if out.is_dir() and not os.access(out, os.W_OK | os.X_OK):
+    if out.is_dir() and not _writable(out):
         raise UsageError(f"--out {text}: the folder is not writable; expected a folder you can write to")
     return out
+
+
+def _writable(folder: Path) -> bool:
+    """Whether a file can be created in ``folder`` (tried, then removed: root passes os.access)."""
+    import tempfile
+
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return False
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".sorabook-probe-"):
+            return True
+    except OSError:
+        return False
 
 
 def _table(rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> str:
@@ -180,7 +202,10 @@ def cmd_build(args) -> int:
     finally:
         bar.close()
     executed = result.executed
-    print(f"site: {result.out}/index.html  (results.json and results.csv beside it)")
+    if result.up_to_date:
+        print(f"site: {result.out}/index.html is up to date (nothing changed since it was built)")
+    else:
+        print(f"site: {result.out}/index.html  (results.json and results.csv beside it)")
     print(f"chapters executed: {len(executed)} of {len(result.runs)}"
           + (f" ({', '.join(executed)})" if executed else " (all from the cache)")
           + f"; {result.seconds['total']:.1f} s")
@@ -223,7 +248,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         return COMMANDS[args.command](args)
     except UsageError as err:
-        print(err, file=sys.stderr)
+        text = str(err)
+        print(text if text.startswith("sorabook") else f"sorabook: {text}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as err:
         from sorabook.params import ParamError

@@ -17,7 +17,7 @@ from sorabook import plots
 from sorabook.params import REGISTRY, Params, from_namespace
 from sorabook.results import format_value, record
 
-__all__ = ["escape", "glue_value", "record", "setup", "show_claims", "show_parameters", "show_table"]
+__all__ = ["code", "escape", "glue_value", "record", "setup", "show_claims", "show_parameters", "show_table"]
 
 
 def setup(namespace: Mapping[str, Any]) -> Params:
@@ -53,11 +53,18 @@ def escape(text: Any) -> str:
     return " ".join(out.split())
 
 
+def code(text: Any) -> str:
+    """Text as inline code (shown as written; a backtick inside becomes a quote)."""
+    return "`" + " ".join(str(text).replace("`", "'").split()) + "`"
+
+
 def _cell(value: Any, fmt: str | None) -> str:
     if value is None:
         return "n/d"
     if fmt == "cite":  # a key of book/references.bib
         return f"{{cite:p}}`{value}`"
+    if fmt == "raw":  # MyST written by the package itself (roles, links)
+        return str(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool) and fmt:
         return format_value(float(value), fmt)
     return escape(value)
@@ -69,14 +76,15 @@ def table_markdown(
     name: str,
     caption: str,
 ) -> str:
-    """A named, captioned MyST table.
+    """A named, captioned MyST table (the caption is the author's MyST; cells are escaped).
 
     ``columns`` are ``(key, header, format)``: a Python format spec for numbers,
-    ``"cite"`` for a bibliography key, or ``None`` for text shown as written.
+    ``"cite"`` for a bibliography key, ``"raw"`` for MyST the package wrote itself,
+    or ``None`` for text shown as written.
     """
-    lines = [f":::{{table}} {escape(caption)}", f":name: {name}", ""]
+    lines = [f":::{{table}} {caption}", f":name: {name}", ""]
     lines.append("| " + " | ".join(escape(h) for _, h, _ in columns) + " |")
-    lines.append("|" + "|".join("---:" if f and f != "cite" else "---" for _, _, f in columns) + "|")
+    lines.append("|" + "|".join("---:" if f and f not in ("cite", "raw") else "---" for _, _, f in columns) + "|")
     for row in rows:
         lines.append("| " + " | ".join(_cell(row.get(k), f) for k, _, f in columns) + " |")
     lines.append(":::")

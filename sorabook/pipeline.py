@@ -5,11 +5,13 @@ Each arrow of the data flow is one function here:
 - :func:`chapter_parameters` reads a chapter's ``parameters`` cell (literals only);
 - :func:`execute` runs every chapter with papermill, in parallel, each kernel on its
   own IPC connection files, skipping chapters whose content hash is cached;
-- :func:`assemble` stages the configuration, the hand-written pages and the
-  executed notebooks in one temporary folder;
+- :func:`assemble` stages the configuration, the hand-written pages, the
+  generated pages (results, scenarios) and provenance boxes beside the executed
+  notebooks in one temporary folder;
 - :func:`build_site` runs Jupyter Book 1.x on it, strictly, with execution off;
-- :func:`export` writes ``results.json`` and ``results.csv`` from what the
-  notebooks recorded, after checking it against :func:`sorabook.report.compute`;
+- :func:`collect` gathers what the notebooks recorded, checked against
+  :func:`sorabook.report.compute`; :func:`export` writes ``results.json`` and
+  ``results.csv`` once every result's anchor is found in the built pages;
 - :func:`publish` swaps the new site into place only when all of that succeeded.
 
 :func:`build` strings them together. Errors a user can fix raise
@@ -195,7 +197,11 @@ def _failure_message(source: Path, err: Exception, nb) -> str:
 def _run_chapter(source: str, out_path: str, parameters: dict, cwd: str, log_path: str) -> tuple[bool, str]:
     """Execute one chapter (in a worker process). Returns (ok, message)."""
     import logging
+    import signal
 
+    # Ctrl-C is the main process's to handle: it stops the workers, whose kernels exit
+    # with them (ipykernel polls its parent). No worker prints a KeyboardInterrupt.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Kernel start-up chatter goes to the chapter's log, never to the user's terminal.
     log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(log, 1)
@@ -237,7 +243,7 @@ def _run_chapter(source: str, out_path: str, parameters: dict, cwd: str, log_pat
 
 
 def _finish_notebook(path: Path, source_rel: str) -> None:
-    """Tidy an executed notebook: provenance of the input, collapsed parameter cells."""
+    """Tidy an executed notebook: input path, no timings, parameter cells shown as the page needs."""
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
@@ -247,12 +253,26 @@ def _finish_notebook(path: Path, source_rel: str) -> None:
     nb.metadata["papermill"].pop("duration", None)
     for cell in nb.cells:
         tags = cell.metadata.get("tags", [])
-        if "injected-parameters" in tags or "parameters" in tags:
-            if "hide-input" not in tags:
-                cell.metadata["tags"] = [*tags, "hide-input"]
+        if "injected-parameters" in tags and "hide-input" not in tags:
+            cell.metadata["tags"] = [*tags, "hide-input"]  # what ran: visible, collapsed
+        elif "parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]  # the defaults: in the inputs table
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
     nbformat.write(nb, path)
+
+
+def _store(cache_dir: Path, run: ChapterRun, executed: Path) -> None:
+    """Put an executed chapter in the cache atomically; drop the chapter's other entries."""
+    target = cache_dir / run.stem / f"{run.key}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{run.key}.{os.getpid()}.tmp")
+    shutil.copyfile(executed, tmp)
+    os.replace(tmp, target)  # concurrent builds of the same chapter write identical content
+    for old in target.parent.glob("*.ipynb"):
+        if old != target:
+            with contextlib.suppress(FileNotFoundError):
+                old.unlink()
 
 
 def execute(
@@ -278,13 +298,16 @@ def execute(
     todo = []
     for run in runs:
         cached = cache_dir / run.stem / f"{run.key}.ipynb"
-        if cached.is_file() and not force:
+        try:
+            if force:
+                raise FileNotFoundError
             shutil.copyfile(cached, nb_dir / f"{run.stem}.ipynb")
-            run.cached = True
-            if progress:
-                progress(run)
-        else:
+        except FileNotFoundError:  # not cached (or evicted by a concurrent build)
             todo.append(run)
+            continue
+        run.cached = True
+        if progress:
+            progress(run)
     if not todo:
         return runs
     ctx = multiprocessing.get_context("spawn")
@@ -311,13 +334,7 @@ def execute(
                         raise BuildError(message)
                     out = nb_dir / f"{run.stem}.ipynb"
                     _finish_notebook(out, f"notebooks/{run.stem}.md")
-                    target = cache_dir / run.stem / f"{run.key}.ipynb"
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    for old in target.parent.glob("*.ipynb"):
-                        old.unlink()
-                    tmp = target.with_suffix(".tmp")
-                    shutil.copyfile(out, tmp)
-                    os.replace(tmp, target)
+                    _store(cache_dir, run, out)
                     if progress:
                         progress(run)
         except BaseException:
@@ -331,11 +348,78 @@ def execute(
 # --- assembling and building the book -----------------------------------------------------
 
 
-def assemble(root: Path, dest: Path) -> None:
-    """Copy the configuration and the hand-written pages beside the executed notebooks."""
+def assemble(root: Path, dest: Path, doc: Mapping | None = None, prov: Mapping | None = None) -> None:
+    """Stage the book beside the executed notebooks.
+
+    Copies the configuration and the hand-written pages; with a results document
+    ``doc`` and provenance ``prov`` it also writes the generated pages (results,
+    scenario comparison), the downloadable results files, and a provenance box at
+    the top of every executed chapter.
+    """
+    from sorabook import generated
+
     for name in ("_config.yml", "_toc.yml"):
         shutil.copyfile(root / name, dest / name)
     shutil.copytree(root / "book", dest / "book", dirs_exist_ok=True)
+    if doc is None:
+        return
+    book = dest / "book"
+    (book / "results.md").write_text(generated.results_page(doc))
+    (book / "results.json").write_text(json.dumps(doc, indent=2) + "\n")
+    (book / "results.csv").write_text(results_csv(doc))
+    (book / "scenarios.md").write_text(generated.scenarios_page(scenario_comparison()))
+    if prov is not None:
+        for nb_path in sorted((dest / "notebooks").glob("*.ipynb")):
+            _insert_provenance(nb_path, generated.provenance_box(prov))
+
+
+def _insert_provenance(path: Path, box: str) -> None:
+    """Put the provenance box right under the page title (first ``# `` heading)."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            continue
+        lines = cell.source.split("\n")
+        title = next((n for n, ln in enumerate(lines) if ln.startswith("# ")), None)
+        if title is None:
+            continue
+        head = "\n".join(lines[: title + 1])
+        rest = "\n".join(lines[title + 1:]).strip("\n")
+        new_cells = [nbformat.v4.new_markdown_cell(head), nbformat.v4.new_markdown_cell(box)]
+        if rest:
+            new_cells.append(nbformat.v4.new_markdown_cell(rest))
+        for n, c in enumerate(new_cells):
+            c["id"] = f"sorabook-head-{n}"  # deterministic, unlike nbformat's random ids
+        nb.cells[i:i + 1] = new_cells
+        break
+    nbformat.write(nb, path)
+
+
+def scenario_comparison() -> dict[str, dict]:
+    """Every shipped scenario's description, differences and headline results (package only)."""
+    from sorabook.params import resolve, scenario_names
+    from sorabook.report import compute
+
+    out = {}
+    for name in scenario_names():
+        p, s = resolve(name)
+        out[name] = {"description": s.description, "differences": p.differences(), "results": compute(p)}
+    return out
+
+
+def provenance(root: Path, params: Params, scenario: Scenario) -> dict:
+    """What a build was made with: scenario, changed parameters, hash, version, commit, date."""
+    return {
+        "scenario": scenario.name,
+        "description": scenario.description,
+        "differences": params.differences(),
+        "parameters_sha256": params.sha256,
+        "version": sorabook.__version__,
+        "git_commit": git_commit(root),
+        "built": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
 
 
 def _jupyter_book() -> list[str]:
@@ -399,7 +483,7 @@ def git_commit(root: Path) -> str | None:
 
 def results_document(params: Params, scenario: Scenario, values: Mapping[str, float]) -> dict:
     """The content of ``results.json`` for a parameter set and its results."""
-    from sorabook.report import RESULTS, check_claims
+    from sorabook.report import ALIASES, RESULTS, check_claims
 
     return {
         "scenario": scenario.name,
@@ -418,6 +502,7 @@ def results_document(params: Params, scenario: Scenario, values: Mapping[str, fl
             for key, spec in RESULTS.items()
             if key in values
         },
+        "aliases": dict(ALIASES),
         "claims": check_claims(),
     }
 
@@ -433,34 +518,36 @@ def results_csv(doc: Mapping) -> str:
     return buf.getvalue()
 
 
-def export(html: Path, nb_dir: Path, params: Params, scenario: Scenario, runs: list[ChapterRun]) -> dict:
-    """Write ``results.json`` and ``results.csv`` into the site; return the document.
+def collect(nb_dir: Path, params: Params, runs: list[ChapterRun]) -> dict[str, float]:
+    """The results the executed notebooks recorded, checked against the package.
 
-    What the notebooks recorded must equal what the package computes, and every
-    result's anchor must exist in its page: a mismatch is a bug and fails the build.
+    Every result defined for a chapter must be recorded by it, with the value that
+    :func:`sorabook.report.compute` gives for the same parameters: a mismatch is a
+    bug and fails the build.
     """
     from sorabook.report import RESULTS, compute
 
     recorded: dict[str, float] = {}
     for run in runs:
         recorded.update(recorded_results(nb_dir / f"{run.stem}.ipynb"))
-    stems = {r.stem for r in runs}
-    expected = compute(params, stems)
+    expected = compute(params, {r.stem for r in runs})
     missing = sorted(set(expected) - set(recorded))
     if missing:
         raise BuildError(f"result {missing[0]!r} is defined for {RESULTS[missing[0]].chapter} but not recorded there")
     for key, value in expected.items():
         if not _close(recorded[key], value):
             raise BuildError(f"result {key!r}: the notebook recorded {recorded[key]!r}, the package computes {value!r}")
-    for key in expected:
-        spec = RESULTS[key]
-        page = (html / spec.anchor.split("#")[0]).read_text()
-        if f'id="{spec.anchor_id}"' not in page:
-            raise BuildError(f"result {key!r}: anchor #{spec.anchor_id} missing from {spec.anchor.split('#')[0]}")
-    doc = results_document(params, scenario, {k: recorded[k] for k in expected})
-    (html / "results.json").write_text(json.dumps(doc, indent=2, sort_keys=False) + "\n")
+    return {k: recorded[k] for k in expected}
+
+
+def export(html: Path, doc: Mapping) -> None:
+    """Check every result's anchor in the built site, then write results.json and results.csv."""
+    for key, r in doc["results"].items():
+        page, anchor = r["anchor"].split("#")
+        if f'id="{anchor}"' not in (html / page).read_text():
+            raise BuildError(f"result {key!r}: anchor #{anchor} missing from {page}")
+    (html / "results.json").write_text(json.dumps(doc, indent=2) + "\n")
     (html / "results.csv").write_text(results_csv(doc))
-    return doc
 
 
 def _close(a: float, b: float) -> bool:
@@ -497,6 +584,32 @@ def _locked(out: Path):
         os.close(fd)
 
 
+def site_key(root: Path, runs: list[ChapterRun], params: Params, scenario: Scenario) -> str:
+    """Identity of everything a site is made from.
+
+    The chapters' cache keys (text, parameters, package, lock), the configuration and
+    hand-written pages, the scenario's description and the git commit (shown in the
+    provenance box). Equal keys mean the site in place is what a build would produce,
+    up to its build date.
+    """
+    parts: list[bytes | str] = [r.key for r in runs]
+    for name in ("_config.yml", "_toc.yml"):
+        parts.append((root / name).read_bytes())
+    for path in sorted((root / "book").rglob("*")):
+        if path.is_file():
+            parts += [str(path.relative_to(root)), path.read_bytes()]
+    parts += [params.sha256, scenario.name, scenario.description, git_commit(root) or ""]
+    return _digest(*parts)
+
+
+def _site_is_current(out: Path, key: str) -> bool:
+    try:
+        manifest = json.loads((out / "build.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return manifest.get("site_key") == key and (out / "results.json").is_file() and (out / "index.html").is_file()
+
+
 @dataclass
 class BuildResult:
     """What a build did: the site, the results document and the chapters run."""
@@ -505,6 +618,7 @@ class BuildResult:
     results: dict
     runs: list[ChapterRun] = field(default_factory=list)
     seconds: dict = field(default_factory=dict)
+    up_to_date: bool = False  # nothing changed since the site in ``out`` was built: nothing done
 
     @property
     def executed(self) -> list[str]:
@@ -534,18 +648,29 @@ def build(
     with _locked(out):
         t0 = time.perf_counter()
         runs = plan(root, params, chapters or CHAPTERS)
+        key = site_key(root, runs, params, scenario)
+        if not force and _site_is_current(out, key):
+            for run in runs:
+                run.cached = True
+                if progress:
+                    progress(run)
+            doc = json.loads((out / "results.json").read_text())
+            return BuildResult(out, doc, runs, {"total": time.perf_counter() - t0}, up_to_date=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
         try:
             execute(runs, staging, cache_dir, jobs, force, progress)
             timings["execute"] = time.perf_counter() - t0
-            assemble(root, staging)
+            doc = results_document(params, scenario, collect(staging / "notebooks", params, runs))
+            prov = provenance(root, params, scenario)
+            assemble(root, staging, doc, prov)
             t1 = time.perf_counter()
             html = build_site(staging)
             timings["jupyter_book"] = time.perf_counter() - t1
-            doc = export(html, staging / "notebooks", params, scenario, runs)
+            export(html, doc)
             manifest = {
-                "built": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-                "git_commit": git_commit(root),
+                "site_key": key,
+                "built": prov["built"],
+                "git_commit": prov["git_commit"],
                 "scenario": scenario.name,
                 "parameters_sha256": params.sha256,
                 "chapters": [{"chapter": r.stem, "cached": r.cached, "seconds": round(r.seconds, 2),

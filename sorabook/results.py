@@ -30,6 +30,7 @@ __all__ = [
     "ResultSpec",
     "format_value",
     "record",
+    "text",
     "verdict",
 ]
 
@@ -141,6 +142,11 @@ class _Text:
 
     def __repr__(self) -> str:
         return self.text
+
+
+def text(value: Any) -> _Text:
+    """``value`` as a text to glue and show without quotes (``{glue:text}`` of a name, e.g. a GPU)."""
+    return _Text(str(value))
 
 
 def record(key: str, value: float) -> float:

@@ -9,6 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests: no per-example deadline (the 2-core CI machine runs builds beside them, and
+# timing is not what they test) and derandomized, so a run is reproducible.
+settings.register_profile("sorabook", deadline=None, derandomize=True)
+settings.load_profile("sorabook")
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

@@ -58,3 +58,25 @@ def test_derived_value_in_parameters_cell_is_refused(tmp_path):
 def test_no_executed_notebooks_are_committed():
     tracked = subprocess.run(["git", "ls-files", "*.ipynb"], cwd=ROOT, capture_output=True, text=True).stdout
     assert tracked.strip() == ""
+
+
+GENERATED_PAGES = {"book/results", "book/scenarios"}  # written by the build from the run
+
+
+def test_every_toc_entry_exists_or_is_generated():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    for f in files:
+        assert f in GENERATED_PAGES or (ROOT / f"{f}.md").is_file(), f
+
+
+def test_citation_cff_has_the_required_fields():
+    """Citation File Format 1.2.0: cff-version, message, title, authors are required."""
+    from sorabook import __version__
+
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    assert cff["cff-version"] == "1.2.0"
+    assert cff["message"] and cff["title"]
+    assert all("name" in a or "family-names" in a for a in cff["authors"])
+    assert cff["version"] == __version__
+    assert str(cff["date-released"])[:4].isdigit()
