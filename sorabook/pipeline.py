@@ -367,6 +367,7 @@ def assemble(root: Path, dest: Path, doc: Mapping | None = None, prov: Mapping |
     (book / "results.json").write_text(json.dumps(doc, indent=2) + "\n")
     (book / "results.csv").write_text(results_csv(doc))
     (book / "scenarios.md").write_text(generated.scenarios_page(scenario_comparison()))
+    (book / "reproduction.md").write_text(generated.reproduction_page(doc["claims"]))
     if prov is not None:
         for nb_path in sorted((dest / "notebooks").glob("*.ipynb")):
             _insert_provenance(nb_path, generated.provenance_box(prov))
