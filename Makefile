@@ -5,11 +5,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test lock clean help
+.PHONY: book test bench lock clean help
 
 help:
 	@echo "make book   build the site into _build/html (creates .venv from requirements.lock)"
 	@echo "make test   run the test suite (creates .venv from requirements.lock)"
+	@echo "make bench  measure builds against their floor (benchmarks/bench.py)"
 	@echo "make lock   re-resolve requirements.in into requirements.lock"
 
 $(STAMP): requirements.lock pyproject.toml
@@ -34,3 +35,6 @@ lock:
 
 clean:
 	rm -rf _build
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py

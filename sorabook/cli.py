@@ -140,11 +140,11 @@ def results_table(doc: dict) -> str:
 
 
 def cmd_results(args) -> int:
-    from sorabook.pipeline import results_csv, results_document
     from sorabook.report import compute
+    from sorabook.results import results_csv, results_document
 
     params, scenario = _resolve(args)
-    doc = results_document(params, scenario, compute(params))
+    doc = results_document(params, scenario, compute(params), site=False)
     if args.format == "json":
         print(json.dumps(doc, indent=2))
     elif args.format == "csv":

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from sorabook.page import code, escape, table_markdown
 from sorabook.results import format_value
 
-__all__ = ["citation_line", "provenance_box", "results_page", "scenarios_page"]
+__all__ = ["citation_line", "provenance_box", "reproduction_page", "results_page", "scenarios_page"]
 
 
 def citation_line(doc: Mapping, key: str) -> str:
@@ -131,5 +131,50 @@ def scenarios_page(comparison: Mapping[str, Mapping]) -> str:
         "`sorabook build --scenario NAME`.",
         "",
         *described,
+        table,
+    ])
+
+
+def reproduction_page(claims: list[Mapping]) -> str:
+    """``book/reproduction.md``: every number the article prints, recomputed, in one table."""
+    from sorabook.report import CHAPTERS
+
+    rows = []
+    for c in claims:
+        rows.append({
+            "chapter": f"{{doc}}`/notebooks/{c['chapter']}`",
+            "text": c["text"],
+            "printed": f"{format_value(c['printed'])} {c['unit']}",
+            "recomputed": f"{format_value(c['recomputed'])} {c['unit']}",
+            "difference": f"{c['relative_difference']:+.1%}",
+            "verdict": f"**{c['verdict']}**",
+        })
+    counts = {v: sum(c["verdict"] == v for c in claims) for v in ("agrees", "approximate", "disagrees")}
+    disagree = [c for c in claims if c["verdict"] == "disagrees"]
+    summary = (f"Of the article's {len(claims)} checked numbers, {counts['agrees']} agree with what its own "
+               f"inputs give (within 2 %), {counts['approximate']} are approximate (within 25 %) and "
+               f"{counts['disagrees']} disagree.")
+    if disagree:
+        names = "; ".join(f"{escape(c['text'])} ({c['relative_difference']:+.0%})" for c in disagree)
+        summary += f" The ones that disagree: {names}. The book carries the recomputed values forward."
+    table = table_markdown(
+        rows,
+        [("chapter", "chapter", "raw"), ("text", "the article says", None), ("printed", "printed", None),
+         ("recomputed", "recomputed", None), ("difference", "difference", None), ("verdict", "verdict", "raw")],
+        "tbl-reproduction",
+        "Every number the article prints, recomputed from the article's own stated inputs.",
+    )
+    return "\n".join([
+        "(reproduction)=",
+        "# Reproduction: the article's numbers, checked",
+        "",
+        "Each chapter ends with the numbers the article prints in the section it reproduces, recomputed "
+        "from the inputs the article states (its defaults in this book), whatever scenario the book was "
+        "built with. The verdict is **agrees** within 2 %, **approximate** within 25 %, **disagrees** "
+        "beyond. This page gathers them from all "
+        f"{len(CHAPTERS)} chapters.",
+        "",
+        summary,
+        "",
         table,
     ])

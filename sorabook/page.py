@@ -105,7 +105,7 @@ def show_parameters(params: Params, name: str, names: Iterable[str] | None = Non
         spec = REGISTRY[key]
         rows.append({
             "name": f"{key}",
-            "value": params[key],
+            "value": format_value(params[key]) if spec.kind in ("float", "int") else params[key],
             "unit": spec.unit,
             "description": spec.description,
             "source": spec.source,

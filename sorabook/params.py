@@ -15,13 +15,11 @@ chapter cannot silently read a default that a build overrode.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import math
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -40,6 +38,9 @@ __all__ = [
     "scenario_names",
     "validate",
 ]
+
+#: The shipped scenarios (package data).
+SCENARIOS_DIR = Path(__file__).parent / "scenarios"
 
 #: A params file larger than this is refused before it is parsed (bytes).
 MAX_PARAMS_FILE_BYTES = 1_000_000
@@ -113,6 +114,8 @@ class Param:
             if isinstance(value, str) and value in self.choices:
                 return value
             if isinstance(value, str):
+                import difflib
+
                 near = difflib.get_close_matches(value, self.choices, n=1)
                 hint = f" (did you mean '{near[0]}'?)" if near else ""
                 raise fail(f"got {_show(value)}{hint}")
@@ -272,6 +275,8 @@ def defaults() -> dict[str, Any]:
 
 
 def _suggest(name: str) -> str:
+    import difflib
+
     near = difflib.get_close_matches(name, list(REGISTRY), n=1, cutoff=0.6)
     return f" (did you mean '{near[0]}'?)" if near else ""
 
@@ -445,8 +450,7 @@ def _parse_parameter_file(data: Any, origin: str, need_description: bool) -> tup
 
 def scenario_names() -> list[str]:
     """The shipped scenarios, ``article`` first."""
-    files = resources.files("sorabook") / "scenarios"
-    names = sorted(f.name[:-5] for f in files.iterdir() if f.name.endswith(".yaml"))
+    names = sorted(f.stem for f in SCENARIOS_DIR.glob("*.yaml"))
     return sorted(names, key=lambda n: n != "article")
 
 
@@ -459,10 +463,12 @@ def load_scenario(name: str) -> Scenario:
         )
     names = scenario_names()
     if name not in names:
+        import difflib
+
         near = difflib.get_close_matches(name, names, n=1)
         hint = f" (did you mean '{near[0]}'?)" if near else ""
         raise ParamError(f"unknown scenario {name!r}{hint}; expected one of: {', '.join(names)}")
-    text = (resources.files("sorabook") / "scenarios" / f"{name}.yaml").read_text()
+    text = (SCENARIOS_DIR / f"{name}.yaml").read_text()
     origin = f"scenario '{name}'"
     description, overrides = _parse_parameter_file(_load_yaml_text(text, origin), origin, True)
     return Scenario(name, description, overrides)

@@ -22,11 +22,9 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import csv
 import datetime as _dt
 import fcntl
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -40,7 +38,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import sorabook
 from sorabook.params import Params, Scenario
-from sorabook.results import META_KEY
+from sorabook.results import META_KEY, results_csv, results_document
 
 __all__ = [
     "BuildError",
@@ -50,6 +48,7 @@ __all__ = [
     "build",
     "build_site",
     "chapter_parameters",
+    "collect",
     "execute",
     "export",
     "project_root",
@@ -368,6 +367,7 @@ def assemble(root: Path, dest: Path, doc: Mapping | None = None, prov: Mapping |
     (book / "results.json").write_text(json.dumps(doc, indent=2) + "\n")
     (book / "results.csv").write_text(results_csv(doc))
     (book / "scenarios.md").write_text(generated.scenarios_page(scenario_comparison()))
+    (book / "reproduction.md").write_text(generated.reproduction_page(doc["claims"]))
     if prov is not None:
         for nb_path in sorted((dest / "notebooks").glob("*.ipynb")):
             _insert_provenance(nb_path, generated.provenance_box(prov))
@@ -457,17 +457,6 @@ def recorded_results(nb_path: Path) -> dict[str, float]:
     return out
 
 
-def versions() -> dict[str, str]:
-    """Versions of the tools that make the numbers and the site."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": sys.version.split()[0], "sorabook": sorabook.__version__}
-    for dist in ("numpy", "matplotlib", "papermill", "jupytext", "jupyter-book", "sphinx", "myst-nb"):
-        with contextlib.suppress(PackageNotFoundError):
-            out[dist] = version(dist)
-    return out
-
-
 def git_commit(root: Path) -> str | None:
     """The repository's commit, with ``+dirty`` when the work tree differs; None outside git."""
     try:
@@ -479,43 +468,6 @@ def git_commit(root: Path) -> str | None:
         return sha.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return None
-
-
-def results_document(params: Params, scenario: Scenario, values: Mapping[str, float]) -> dict:
-    """The content of ``results.json`` for a parameter set and its results."""
-    from sorabook.report import ALIASES, RESULTS, check_claims
-
-    return {
-        "scenario": scenario.name,
-        "scenario_description": scenario.description,
-        "parameters": dict(params),
-        "parameters_sha256": params.sha256,
-        "versions": versions(),
-        "results": {
-            key: {
-                "value": values[key],
-                "unit": spec.unit,
-                "description": spec.description,
-                "chapter": spec.chapter,
-                "anchor": spec.anchor,
-            }
-            for key, spec in RESULTS.items()
-            if key in values
-        },
-        "aliases": dict(ALIASES),
-        "claims": check_claims(),
-    }
-
-
-def results_csv(doc: Mapping) -> str:
-    """``results.csv``: one row per result, with the run's scenario and parameters hash."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["key", "value", "unit", "description", "chapter", "anchor", "scenario", "parameters_sha256"])
-    for key, r in doc["results"].items():
-        writer.writerow([key, repr(r["value"]), r["unit"], r["description"], r["chapter"], r["anchor"],
-                         doc["scenario"], doc["parameters_sha256"]])
-    return buf.getvalue()
 
 
 def collect(nb_dir: Path, params: Params, runs: list[ChapterRun]) -> dict[str, float]:

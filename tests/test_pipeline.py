@@ -167,3 +167,14 @@ def test_noop_rebuild_does_nothing_but_a_page_change_rebuilds_the_site(tmp_path,
     changed = pipeline.build(p, scenario, out, cache_dir=cache, root=book_copy)
     assert not changed.up_to_date and changed.executed == []
     assert "An added sentence for the test." in (out / "book" / "intro.html").read_text()
+
+
+def test_reproduction_page_gathers_every_claim(default_build):
+    page = (default_build.out / "book" / "reproduction.html").read_text()
+    doc = json.loads((default_build.out / "results.json").read_text())
+    assert len(doc["claims"]) == len(report.check_claims())
+    for stem in {c["chapter"] for c in doc["claims"]}:
+        assert f'href="../notebooks/{stem}.html"' in page, stem
+    table = page[page.index("<table"):page.index("</table>")]
+    assert table.count("<tr") == 1 + len(doc["claims"])
+    assert sum(table.count(f"<strong>{v}</strong>") for v in ("agrees", "approximate", "disagrees")) == len(doc["claims"])

@@ -1,0 +1,181 @@
+"""Benchmarks of the build against its floor (``make bench``).
+
+Each figure is measured in one run beside the floor it is compared with, on the
+same machine at the same time, and printed with the ratio; a JSON copy goes to
+``benchmarks/results/latest.json``. Nothing here is a pass/fail test: these
+machines are shared and noisy, so the figures are read, not asserted.
+
+Figures (issue 10):
+
+- clean build (no cache, new folder) vs floor = one empty kernel started per
+  chapter through the same parallel executor and jobs, plus a strict Jupyter Book
+  build of the same staged pages with execution off;
+- no-op rebuild: chapters executed (must be 0) and time vs an incremental
+  Jupyter Book build of the unchanged pages;
+- one parameter changed: the chapters re-executed (only those that declare it)
+  and the time;
+- ``sorabook results`` vs ``python -c "import numpy"``;
+- sweep: scenarios per second through the vectorised results vs papermill
+  executing one chapter per scenario.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from sorabook import params as P
+from sorabook import pipeline, report
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+EMPTY_CHAPTER = """---
+jupytext:
+  text_representation: {extension: .md, format_name: myst}
+kernelspec: {display_name: Python 3, language: python, name: python3}
+---
+
+```{code-cell} ipython3
+pass
+```
+"""
+
+
+def _wall(cmd: list[str], env: dict | None = None, cwd: Path = ROOT) -> tuple[float, subprocess.CompletedProcess]:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})}, cwd=cwd)
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark command failed: {' '.join(cmd)}\n{proc.stderr[-2000:]}")
+    return time.perf_counter() - t0, proc
+
+
+def _best(cmd: list[str], repeat: int) -> float:
+    return min(_wall(cmd)[0] for _ in range(repeat))
+
+
+def kernel_floor(n_chapters: int, jobs: int, work: Path) -> float:
+    """Seconds to start and run one empty kernel per chapter through the build's executor."""
+    src = work / "empty"
+    src.mkdir()
+    runs = []
+    for i in range(n_chapters):
+        path = src / f"empty{i}.md"
+        path.write_text(EMPTY_CHAPTER)
+        runs.append(pipeline.ChapterRun(path.stem, path, {}, f"empty{i}"))
+    t0 = time.perf_counter()
+    pipeline.execute(runs, work / "empty-out", work / "empty-cache", jobs, force=True)
+    return time.perf_counter() - t0
+
+
+def sphinx_floor(p, scenario, cache: Path, work: Path) -> tuple[float, float]:
+    """(strict full build, incremental build with nothing changed) of the staged pages, seconds."""
+    staging = work / "staging"
+    runs = pipeline.plan(ROOT, p, report.CHAPTERS)
+    pipeline.execute(runs, staging, cache, jobs=2)
+    doc = pipeline.results_document(p, scenario, pipeline.collect(staging / "notebooks", p, runs))
+    pipeline.assemble(ROOT, staging, doc, pipeline.provenance(ROOT, p, scenario))
+    jb = [*pipeline._jupyter_book(), "build", str(staging), "--path-output", str(staging)]
+    full, _ = _wall([*jb, "--all", "-W", "-n", "--keep-going"])
+    incremental, _ = _wall([*jb, "-W", "-n", "--keep-going"])
+    return full, incremental
+
+
+def sweep_rate(n: int) -> float:
+    """Scenarios per second: every headline result for ``n`` parameter sets at once."""
+    rng = np.random.default_rng(20240315)
+    values = P.defaults()
+    values["diffusion_steps"] = rng.integers(4, 251, n)
+    values["tiktok_ai_share"] = rng.uniform(0.0, 1.0, n)
+    values["model_scale"] = rng.uniform(10.0, 50.0, n)
+    p = P.Params(values)
+    t0 = time.perf_counter()
+    out = {key: np.broadcast_to(spec.compute(p), (n,)) for key, spec in report.RESULTS.items()}
+    seconds = time.perf_counter() - t0
+    assert all(v.shape == (n,) for v in out.values())
+    return n / seconds
+
+
+def papermill_rate(work: Path, chapter: str, n: int) -> float:
+    """Scenarios per second when papermill executes one chapter per scenario."""
+    import jupytext
+    import papermill
+
+    src = ROOT / "notebooks" / f"{chapter}.md"
+    declared = pipeline.chapter_parameters(src)
+    t0 = time.perf_counter()
+    for i in range(n):
+        nb = jupytext.read(src)
+        values = {**declared}
+        if "diffusion_steps" in values:
+            values["diffusion_steps"] = 50 + i
+        papermill.execute_notebook(nb, str(work / f"pm{i}.ipynb"), parameters=values, kernel_name="python3",
+                                   language="python", progress_bar=False, cwd=str(ROOT / "notebooks"))
+    return n / (time.perf_counter() - t0)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "latest.json"))
+    args = ap.parse_args(argv)
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    rows = []
+    figures: dict = {"jobs": args.jobs, "chapters": len(report.CHAPTERS), "cpus": os.cpu_count()}
+    with tempfile.TemporaryDirectory(prefix="sorabook-bench-") as tmp:
+        work = Path(tmp)
+        env = {"SORABOOK_CACHE": str(work / "cache")}
+        site = work / "site"
+        sb = [str(BIN / "sorabook"), "build", "--jobs", str(args.jobs), "--out", str(site)]
+
+        clean, _ = _wall(sb, env)
+        kernels = kernel_floor(len(report.CHAPTERS), args.jobs, work)
+        p, scenario = P.resolve()
+        full, incremental = sphinx_floor(p, scenario, work / "cache", work)
+        floor = kernels + full
+        rows.append(("clean build", clean, "empty kernels + strict sphinx", floor))
+        figures["clean_build_s"], figures["clean_floor_s"] = clean, floor
+        figures["floor_kernels_s"], figures["floor_sphinx_s"] = kernels, full
+
+        noop, proc = _wall(sb, env)
+        executed = proc.stdout.split("chapters executed: ", 1)[1].split(" ", 1)[0]
+        rows.append((f"no-op rebuild ({executed} executed)", noop, "incremental sphinx", incremental))
+        figures["noop_s"], figures["noop_executed"], figures["incremental_sphinx_s"] = noop, int(executed), incremental
+
+        one, proc = _wall([*sb, "--set", "tiktok_ai_share=0.6"], env)
+        line = proc.stdout.split("chapters executed: ", 1)[1].splitlines()[0]
+        rows.append((f"one parameter changed: {line.split(';')[0]}", one, "clean build", clean))
+        figures["one_param_s"], figures["one_param_executed"] = one, line.split(";")[0]
+
+        results = _best([str(BIN / "sorabook"), "results"], 5)
+        numpy_import = _best([sys.executable, "-c", "import numpy"], 5)
+        rows.append(("sorabook results", results, "python -c 'import numpy'", numpy_import))
+        figures["results_s"], figures["import_numpy_s"] = results, numpy_import
+
+        vec = sweep_rate(100_000)
+        pm = papermill_rate(work, "05-fleet-forecast", 3)
+        figures["sweep_scenarios_per_s"], figures["papermill_scenarios_per_s"] = vec, pm
+        figures["sweep_speedup"] = vec / pm
+        figures["monte_carlo"] = "not measured: the Monte Carlo of the uncertainty issue is not built yet"
+
+    print(f"{'figure':<48} {'value':>10}   {'floor':<32} {'floor value':>11} {'ratio':>7}")
+    for name, value, floor_name, floor_value in rows:
+        print(f"{name:<48} {value:>9.2f}s   {floor_name:<32} {floor_value:>10.2f}s {value / floor_value:>6.2f}x")
+    print(f"{'sweep (vectorised, 100,000 scenarios)':<48} {vec:>8.3g}/s   {'papermill, one chapter each':<32} "
+          f"{pm:>9.3g}/s {vec / pm:>6.3g}x")
+    print(f"monte carlo: {figures['monte_carlo']}")
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(figures, indent=2) + "\n")
+    print(f"written: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
