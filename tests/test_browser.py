@@ -66,13 +66,13 @@ def site(default_build) -> Path:
 
 
 @pytest.fixture(scope="session")
-def base_url(site, browser):
+def base_url(browser, site):
     with bc.serve(site) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
-def reports(site, base_url, browser) -> dict[str, bc.PageReport]:
+def reports(browser, site, base_url) -> dict[str, bc.PageReport]:
     """Every page visited once (desktop width) with every check, axe-core included."""
     t0 = time.perf_counter()
     out = {path: bc.check_page(browser, base_url, path) for path in bc.site_pages(site)}
@@ -212,7 +212,7 @@ def _drop_alt_text(site: Path) -> str:
     (_unresolve_glue, "glue", "unresolved: {glue:text}"),
     (_drop_alt_text, "axe", "critical image-alt"),
 ], ids=["external-script", "missing-image", "unresolved-glue", "missing-alt"])
-def test_checks_report_a_sabotaged_copy(site, browser, tmp_path, sabotage, kind, expected):
+def test_checks_report_a_sabotaged_copy(browser, site, tmp_path, sabotage, kind, expected):
     """A copy of the built site with one defect: the same checks name it."""
     copy = tmp_path / "site"
     shutil.copytree(site, copy)
