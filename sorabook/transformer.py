@@ -54,6 +54,7 @@ __all__ = [
     "FREQUENCY_EMBEDDING",
     "ShapeError",
     "VideoDiT",
+    "attention_dominates_from",
     "attention_share",
     "dit",
     "forward_flops",
@@ -451,3 +452,19 @@ def shape_for_params(target_params: float, template: VideoDiT, width_per_layer: 
     guess = max(1, int(round((target_params / per) ** (1 / 3))))
     options = [build(dd) for dd in range(max(1, guess - 2), guess + 3)]
     return min(options, key=lambda mdl: abs(math.log(param_count(mdl) / target_params)))
+
+
+def attention_dominates_from(model: VideoDiT, width, height, max_frames: int = 100_000):
+    """The shortest clip (in frames the autoencoder takes) whose attention products exceed half
+    of the forward compute, or ``None`` if none up to ``max_frames``.
+
+    The share ``2S²a / (2S²a + ~S(4da + 2df))`` passes one half where the sequence ``S`` exceeds
+    about ``(4d·a + 2d·f) / (2a)`` tokens (Wan 2.1 14B: about 27,000, 8 latent frames of 720p).
+    """
+    t, pt = model.vae[0], model.patch[0]
+    causal = model.causal and t > 1
+    step = t * pt
+    frames = np.arange(1 if causal else step, max_frames + 1, step)  # every clip length it takes
+    share = attention_share(model, width, height, frames)
+    above = np.nonzero(share > 0.5)[0]
+    return int(frames[above[0]]) if above.size else None
