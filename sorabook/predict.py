@@ -31,13 +31,16 @@ __all__ = [
     "Preset",
     "calibrate_mfu",
     "calibration_rows",
+    "compute_by_length",
     "get_preset",
     "implied_mfu",
     "measured_seconds",
     "minutes_per_gpu_hour",
     "predict",
+    "preset_rows",
     "sora_class_video",
     "sora_corrected_model",
+    "variant_rows",
 ]
 
 #: Model-FLOPs utilisation of video diffusion transformers on H100 measured by Delavande et al.
@@ -382,4 +385,74 @@ def calibration_rows(mfu: float | None = None, measurements=MEASUREMENTS) -> lis
         r["predicted_seconds"] = r["seconds_at_peak"] / u
         r["ratio"] = r["predicted_seconds"] / r["measured_seconds"]
         r["predicted_energy_wh"] = r["board_power_w"] * r["predicted_seconds"] / hardware.SECONDS_PER_HOUR
+    return rows
+
+
+# --- tables for chapter 6 ------------------------------------------------------------------
+
+
+def preset_rows(presets=None) -> list[dict]:
+    """One row per preset: shape, MLP, patch, autoencoder, text, counted and announced parameters,
+    source key, the confidence tags of its sources and the number of assumed values."""
+    rows = []
+    for pre in (presets or PRESETS).values():
+        m = pre.model
+        tags = sorted({t for s in pre.sources for t in ("V", "S", "U") if f"[{t}]" in s})
+        rows.append({
+            "name": pre.name,
+            "shape": f"{m.layers} x {m.hidden} ({m.heads} x {m.attention_width // m.heads})",
+            "ffn": f"{m.ffn}{' gated' if m.gated else ''}",
+            "patch": "x".join(map(str, m.patch)),
+            "vae": f"{'x'.join(map(str, m.vae))}, {m.latent_channels}",
+            "text": f"{m.text_tokens} {m.text_mode}" if m.text_mode != "none" else "class label",
+            "params": float(transformer.param_count(m)),
+            "nominal": pre.nominal_params,
+            "citation": pre.citation,
+            "tag": "/".join(tags),
+            "assumed": len(pre.assumptions),
+        })
+    return rows
+
+
+def compute_by_length(model: VideoDiT, width: int, height: int, fps: float, max_seconds: float, points: int = 60):
+    """Forward MACs of one pass against clip length: the attention products and everything else.
+
+    Returns ``(seconds, {"attention products": macs, "all other layers": macs})`` over clips
+    from the shortest the autoencoder takes to ``max_seconds`` (sides padded as
+    :func:`sora_class_video`).
+    """
+    w, h, _ = sora_class_video(width, height, 1.0, fps, model)
+    top = sora_class_video(width, height, max_seconds, fps, model)[2]
+    frames = np.unique([transformer.valid_frames(int(x), model.vae[0], model.causal, model.patch[0])
+                        for x in np.linspace(1, top, points)])
+    parts = transformer.forward_macs_breakdown(model, w, h, frames)
+    attention = parts["attention products"] + parts["cross-attention products"]
+    rest = sum(parts.values()) - attention
+    return frames / fps, {"attention products": attention, "all other layers": rest}
+
+
+def variant_rows(model: VideoDiT, width: int, height: int, frames: int, video_seconds: float, steps: int,
+                 cfg_passes: int, gpu: str, mfu: float, precision: str) -> list[dict]:
+    """The clip's GPU-seconds and minutes of video per GPU-hour with one assumption changed at a time:
+    fewer steps (distilled samplers: 8, 4), one pass per step, FP8, 720p, attention over each
+    latent frame alone (no attention across frames)."""
+    base = dict(model=model, width=width, height=height, frames=frames, steps=steps, cfg_passes=cfg_passes,
+                gpu=gpu, mfu=mfu, precision=precision)
+    w720, h720, _ = sora_class_video(1280, 720, 1.0, 1.0, model)
+    changes = [
+        ("none", {}),
+        ("8 steps (distilled)", {"steps": 8}),
+        ("4 steps (consistency)", {"steps": 4}),
+        ("1 pass per step (guidance distilled)", {"cfg_passes": 1}),
+        ("720p", {"width": w720, "height": h720}),
+        ("attention within each latent frame only", {"model": model.with_(attention="per-frame")}),
+    ]
+    if gpu != "A100-SXM" and precision != "fp8":
+        changes.insert(4, ("FP8 peak", {"precision": "fp8"}))
+    rows = []
+    for label, change in changes:
+        args = dict(base, **change)
+        r = predict(args.pop("model"), **args)
+        rows.append({"change": label, "seconds_per_video": r["seconds_per_video"],
+                     "minutes": float(minutes_per_gpu_hour(video_seconds, r["gpu_hours_per_video"]))})
     return rows
