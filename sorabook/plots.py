@@ -180,8 +180,8 @@ def calibration(names, measured, predicted_calibrated, predicted_published, labe
     ax.scatter(measured, predicted_calibrated, color=COLORS[0], zorder=3, label=label_calibrated)
     ax.scatter(measured, predicted_published, facecolors="none", edgecolors=COLORS[1], zorder=3,
                label=label_published)
-    for name, x, y in zip(names, measured, predicted_calibrated):
-        ax.annotate(name, (x, y), textcoords="offset points", xytext=(6, -10), fontsize=8)
+    for i, (name, x, y) in enumerate(zip(names, measured, predicted_calibrated)):
+        ax.annotate(name, (x, y), textcoords="offset points", xytext=(-8, 8 + 12 * (i % 2)), ha="right", fontsize=8)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(lo, hi)
