@@ -1,4 +1,4 @@
-"""The command line: ``sorabook build | results | params | scenarios``.
+"""The command line: ``sorabook build | results | params | scenarios | predict``.
 
 It only parses arguments and calls :mod:`sorabook.params`, :mod:`sorabook.report`
 and :mod:`sorabook.pipeline`. Bad input prints one line to stderr and exits 2,
@@ -60,7 +60,209 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--format", choices=("table", "json"), default="table")
 
     sub.add_parser("scenarios", help="list the shipped scenarios")
+    _add_predict(sub)
     return top
+
+
+# --- sorabook predict ------------------------------------------------------------------------
+
+def _whole(low: int):
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"got {text!r}; expected a whole number >= {low}") from None
+        if n < low:
+            raise argparse.ArgumentTypeError(f"got {n}; expected a whole number >= {low}")
+        return n
+    return parse
+
+
+def _positive(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"got {text!r}; expected a number > 0") from None
+    if not x > 0 or x != x or x == float("inf"):
+        raise argparse.ArgumentTypeError(f"got {text}; expected a finite number > 0")
+    return x
+
+
+def _share(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"got {text!r}; expected a share of peak in (0, 1]") from None
+    if not 0 < x <= 1:
+        raise argparse.ArgumentTypeError(f"got {text}; expected a share of peak in (0, 1]")
+    return x
+
+
+def _triple(text: str) -> tuple[int, int, int]:
+    parts = text.replace("x", ",").split(",")
+    try:
+        out = tuple(int(q) for q in parts)
+    except ValueError:
+        out = ()
+    if len(out) != 3 or min(out) < 1:
+        raise argparse.ArgumentTypeError(f"got {text!r}; expected three whole numbers >= 1 as T,H,W (e.g. 4,8,8)")
+    return out  # type: ignore[return-value]
+
+
+#: Architecture flags of ``sorabook predict``: (flag, VideoDiT field, type, help).
+_ARCH_FLAGS = (
+    ("--layers", "layers", _whole(1), "transformer blocks"),
+    ("--hidden", "hidden", _whole(1), "model width d"),
+    ("--heads", "heads", _whole(1), "attention heads"),
+    ("--head-dim", "head_dim", _whole(1), "width per head (default hidden / heads)"),
+    ("--mlp-hidden", "mlp_hidden", _whole(1), "MLP hidden width (default mlp-ratio x hidden)"),
+    ("--mlp-ratio", "mlp_ratio", _positive, "MLP hidden width over d (default 4)"),
+    ("--patch", "patch", _triple, "patch T,H,W in latent positions (default 1,2,2)"),
+    ("--vae-compression", "vae", _triple, "autoencoder compression T,H,W (default 4,8,8)"),
+    ("--latent-channels", "latent_channels", _whole(1), "latent channels (default 16)"),
+    ("--text-tokens", "text_tokens", _whole(1), "text tokens (with --text-mode joint or cross)"),
+    ("--text-dim", "text_dim", _whole(1), "width of the text features projected to d"),
+)
+
+
+def _add_predict(sub) -> None:
+    from sorabook.hardware import GPUS, PRECISIONS
+
+    p = sub.add_parser("predict", help="predict compute, time and energy of one generated video",
+                       description="Predict the transformer compute, GPU time and energy of generating one "
+                                   "video with a diffusion transformer (a preset or an architecture given by flags).")
+    p.add_argument("--model", metavar="NAME", help="a preset (see sorabook/predict.py); flags below override it")
+    arch = p.add_argument_group("architecture (without --model: --layers, --hidden and --heads are required)")
+    for flag, dest, kind, text in _ARCH_FLAGS:
+        arch.add_argument(flag, dest=f"arch_{dest}", type=kind, metavar="N" if dest not in ("patch", "vae")
+                          else "T,H,W", help=text)
+    arch.add_argument("--gated", dest="arch_gated", action="store_true", default=None, help="gated (SwiGLU) MLP")
+    arch.add_argument("--causal", dest="arch_causal", action=argparse.BooleanOptionalAction, default=None,
+                      help="causal autoencoder: F frames -> 1 + (F-1)/T latent frames (default with T > 1)")
+    arch.add_argument("--text-mode", dest="arch_text_mode", choices=("none", "joint", "cross"),
+                      help="how the text enters: joint attention or cross-attention (default none)")
+    vid = p.add_argument_group("video and sampling (defaults: the preset's video)")
+    vid.add_argument("--width", type=_whole(1), metavar="W", help="frame width in pixels")
+    vid.add_argument("--height", type=_whole(1), metavar="H", help="frame height in pixels")
+    vid.add_argument("--frames", type=_whole(1), metavar="F", help="frames of the clip")
+    vid.add_argument("--fps", type=_positive, metavar="X", help="frames per second (for per-minute figures)")
+    vid.add_argument("--steps", type=_whole(1), metavar="S", help="denoising steps")
+    vid.add_argument("--cfg-passes", type=_whole(1), metavar="N", help="forward passes per step (2 with guidance)")
+    hw = p.add_argument_group("hardware")
+    hw.add_argument("--gpu", default="H100-SXM", metavar="GPU",
+                    help=f"one of {', '.join(GPUS)} (default H100-SXM)")
+    hw.add_argument("--gpus", type=_whole(1), default=1, metavar="N", help="GPUs per video, ideal scaling (default 1)")
+    hw.add_argument("--mfu", type=_share, default=None, metavar="X",
+                    help="model-FLOPs utilisation in (0, 1] (default 0.456, measured by Delavande et al. 2025 "
+                         "for video DiTs on H100; 1 = dense peak)")
+    hw.add_argument("--precision", choices=PRECISIONS, default="bf16", help="number format (dense peak)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+
+
+def _predict_inputs(args):
+    """The model, the video and its provenance from the predict arguments (UsageError if incomplete)."""
+    from sorabook import predict, transformer
+
+    changes = {k[5:]: v for k, v in vars(args).items() if k.startswith("arch_") and v is not None}
+    if args.model is not None:
+        try:
+            preset = predict.get_preset(args.model)
+        except KeyError as err:
+            raise UsageError(f"predict: {err.args[0]}") from None
+        model = preset.model
+        if changes:
+            model = model.with_(name=model.name + " (modified)", **changes)
+    else:
+        preset = None
+        missing = [f for f in ("--layers", "--hidden", "--heads") if changes.get(f[2:]) is None]
+        missing += [f"--{f}" for f in ("width", "height", "frames", "steps") if getattr(args, f) is None]
+        if missing:
+            raise UsageError(f"predict: without --model, give {', '.join(missing)}")
+        base = dict(name="custom", patch=(1, 2, 2), vae=(4, 8, 8), latent_channels=16, out_factor=1)
+        base.update(changes)
+        if "causal" not in changes:
+            base["causal"] = base["vae"][0] > 1
+        if base.get("text_tokens") and "text_mode" not in changes:
+            raise UsageError("predict: --text-tokens needs --text-mode joint or cross")
+        model = transformer.VideoDiT(**base)
+    video = {k: getattr(args, k) if getattr(args, k) is not None else getattr(preset, k, None)
+             for k in ("width", "height", "frames", "steps", "cfg_passes", "fps")}
+    if video["cfg_passes"] is None:
+        video["cfg_passes"] = 1
+    return preset, model, video
+
+
+def cmd_predict(args) -> int:
+    from sorabook import hardware, predict, transformer
+
+    if args.gpu not in hardware.GPUS:
+        import difflib
+
+        near = difflib.get_close_matches(args.gpu, list(hardware.GPUS), n=1, cutoff=0.4)
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        raise UsageError(f"predict: unknown gpu {args.gpu!r}{hint}; expected one of {', '.join(hardware.GPUS)}")
+    try:
+        preset, model, v = _predict_inputs(args)
+        mfu = args.mfu if args.mfu is not None else predict.DEFAULT_MFU
+        r = predict.predict(model, v["width"], v["height"], v["frames"], v["steps"], v["cfg_passes"], args.gpu,
+                            args.gpus, mfu, args.precision, v["fps"])
+    except (transformer.ShapeError, ValueError) as err:
+        raise UsageError(f"predict: {err}") from None
+    mfu_note = ("default: Delavande et al. 2025, measured on H100" if args.mfu is None else "given")
+    assumptions = list(preset.assumptions) if preset and model is preset.model else []
+    if preset and model is not preset.model:
+        assumptions = [f"preset {preset.name} modified by flags: {', '.join(sorted(k[5:] for k, x in vars(args).items() if k.startswith('arch_') and x is not None))}"] + list(preset.assumptions)
+    if preset is None:
+        assumptions.append("custom architecture: DiT conventions (qkv bias, per-block adaLN 6d, GELU MLP) where "
+                           "no flag says otherwise")
+    assumptions += [f"utilisation {mfu:g} of the dense {args.precision} peak ({mfu_note})",
+                    "only the transformer is counted (not the autoencoder or text encoder); time = FLOPs / "
+                    "(GPUs x peak x utilisation); energy = board power x GPUs x time"]
+    r["preset"] = preset.name if preset else None
+    r["sources"] = list(preset.sources) if preset else []
+    r["citation"] = preset.citation if preset else None
+    r["assumptions"] = assumptions
+    if args.format == "json":
+        print(json.dumps(r, indent=2))
+        return 0
+    print(_predict_table(r))
+    return 0
+
+
+def _predict_table(r: dict) -> str:
+    from sorabook.results import format_value as fv
+
+    def g(x, fmt=".4g"):
+        return "n/a" if x is None else fv(float(x), fmt)
+
+    length = f" ({g(r['video_seconds'], '.3g')} s of video)" if r["video_seconds"] else ""
+    text = f" + {r['text_tokens']:,.0f} text" if r["text_tokens"] else ""
+    rows = [
+        ("quantity", "value"),
+        ("model", r["model"] + (f" (preset {r['preset']})" if r["preset"] else "")),
+        ("parameters", g(r["params"], ".4g")),
+        ("video", f"{r['width']} x {r['height']}, {r['frames']} frames{length}"),
+        ("latent frames", g(r["latent_frames"], ",.0f")),
+        ("tokens", f"{r['tokens']:,.0f} video{text} (attention sequence {r['sequence']:,.0f})"),
+        ("MACs per pass", g(r["macs_per_pass"])),
+        ("FLOPs per pass", g(r["flops_per_pass"]) + " (2 per multiply-accumulate)"),
+        ("FLOPs per step", g(r["flops_per_step"]) + f" ({r['cfg_passes']} pass{'es' if r['cfg_passes'] > 1 else ''})"),
+        ("FLOPs per video", g(r["flops_per_video"]) + f" ({r['steps']} steps)"),
+        ("attention share", f"{r['attention_share']:.1%} of the compute in QK^T and AV"),
+        ("hardware", f"{r['gpus']} x {r['gpu']}, {r['precision']} peak {g(r['peak_flops_per_s'])} FLOP/s, "
+                     f"utilisation {r['mfu']:g}"),
+        ("seconds per video", g(r["seconds_per_video"], ",.1f")),
+        ("GPU-hours per video", g(r["gpu_hours_per_video"])),
+        ("energy per video (Wh)", g(r["energy_wh_per_video"])),
+        ("GPU-hours per minute of video", g(r["gpu_hours_per_minute_of_video"])),
+        ("energy per minute of video (Wh)", g(r["energy_wh_per_minute_of_video"])),
+        ("minutes of video per GPU-hour", g(r["minutes_of_video_per_gpu_hour"])),
+    ]
+    out = _table(rows)
+    lines = [out, "", "assumptions:"] + [f"  - {a}" for a in r["assumptions"]]
+    if r["sources"]:
+        lines += ["sources:"] + [f"  - {s}" for s in r["sources"]]
+    return "\n".join(lines)
 
 
 def _jobs(text: str) -> int:
@@ -239,7 +441,8 @@ class _Progress:
             self.bar.close()
 
 
-COMMANDS = {"build": cmd_build, "results": cmd_results, "params": cmd_params, "scenarios": cmd_scenarios}
+COMMANDS = {"build": cmd_build, "results": cmd_results, "params": cmd_params, "scenarios": cmd_scenarios,
+            "predict": cmd_predict}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -262,10 +262,26 @@ _PARAMS: tuple[Param, ...] = (
           "article §04: x2 for peak vs average traffic", low=1.0, high=100.0),
     Param("generations_per_upload", 2.0, "generations", "videos generated per video uploaded",
           "article §04: x2, creators generate about 2 videos per upload", low=1.0, high=1000.0),
+    # --- chapter 6: calibration against measured models -------------------------------------
+    Param("measured_mfu_delavande", 0.456, "share of peak",
+          "published model-FLOPs utilisation of video diffusion transformers in inference on H100",
+          "Delavande et al. 2025 (arXiv 2509.19222): mu = 0.456 of 989 TFLOP/s [S]", low=0.0, low_open=True,
+          high=1.0),
+    Param("sora_width", 1920, "px", "frame width of the Sora-class video", "Sora (Dec 2024): up to 1080p [S]",
+          kind="int", low=16, high=8192),
+    Param("sora_height", 1080, "px", "frame height of the Sora-class video (padded to a multiple of 16)",
+          "Sora (Dec 2024): up to 1080p [S]", kind="int", low=16, high=8192),
+    Param("sora_seconds", 20.0, "s", "length of the Sora-class video", "Sora (Dec 2024): up to 20 s [S]",
+          low=0.0, low_open=True, high=600.0),
+    Param("sora_steps", 50, "steps", "denoising steps of the Sora-class prediction",
+          "open video models sample with 50 steps (facts.md: Wan 2.1 [V])", kind="int", low=1, high=10_000),
+    Param("sora_cfg_passes", 2, "passes per step", "forward passes per step of the Sora-class prediction",
+          "classifier-free guidance: 2 passes, as the open video models", kind="int", low=1, high=4),
 )
 
 #: Every parameter of the book, by name, in reading order.
 REGISTRY: dict[str, Param] = {p.name: p for p in _PARAMS}
+assert len(REGISTRY) == len(_PARAMS), "parameter names are unique"
 assert all(_NAME_RE.match(n) for n in REGISTRY), "parameter names are snake_case"
 
 

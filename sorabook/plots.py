@@ -264,3 +264,38 @@ def _thousands():
     from matplotlib.ticker import FuncFormatter
 
     return FuncFormatter(lambda x, _pos: f"{x:,.0f}")
+
+
+def calibration(names, measured, predicted_calibrated, predicted_published, label_calibrated, label_published):
+    """Chapter 6: predicted against measured seconds per video (log-log), with the line of equality."""
+    fig, ax = figure(figsize=(5.6, 4.2))
+    lo = min(min(measured), min(predicted_calibrated), min(predicted_published)) / 2
+    hi = max(max(measured), max(predicted_calibrated), max(predicted_published)) * 2
+    ax.plot([lo, hi], [lo, hi], color="0.5", linewidth=1, linestyle="--", label="prediction = measurement")
+    ax.scatter(measured, predicted_calibrated, color=COLORS[0], zorder=3, label=label_calibrated)
+    ax.scatter(measured, predicted_published, facecolors="none", edgecolors=COLORS[1], zorder=3,
+               label=label_published)
+    for i, (name, x, y) in enumerate(zip(names, measured, predicted_calibrated)):
+        ax.annotate(name, (x, y), textcoords="offset points", xytext=(-8, 8 + 12 * (i % 2)), ha="right", fontsize=8)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.set_xlabel("measured seconds per video (1 x H100)")
+    ax.set_ylabel("predicted seconds per video")
+    ax.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def compute_vs_length(seconds, parts, crossover_seconds=None):
+    """Chapter 6: forward compute of one pass against clip length, attention products vs the rest."""
+    fig, ax = figure()
+    for (label, values), color in zip(parts.items(), COLORS):
+        ax.plot(seconds, values, label=label, color=color)
+    if crossover_seconds is not None:
+        ax.axvline(crossover_seconds, color="0.5", linestyle=":", linewidth=1)
+    ax.set_yscale("log")
+    ax.set_xlabel("clip length (s)")
+    ax.set_ylabel("multiply-accumulates per forward pass")
+    ax.legend(fontsize=8)
+    return fig

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from sorabook import dit, fleet, hardware, inference, latent, training
+from sorabook import dit, fleet, hardware, inference, latent, predict, training, transformer
 from sorabook.params import Params, defaults
 from sorabook.results import Claim, ResultSpec
 
@@ -477,6 +477,150 @@ def _gpus_peak(p: Params) -> float:
 @_result("fleet-power-mw", "MW", "Board power of the peak fleet", CH5, ".3g")
 def _fleet_power(p: Params) -> float:
     return fleet.fleet_power_mw(_gpus_peak(p), hardware.board_power_w(p.gpu))
+
+
+# --- chapter 6: calibration against measured models ---------------------------------------
+CH6 = "06-audit"
+
+
+def _calibration_rows() -> list[dict]:
+    return predict.calibration_rows()
+
+
+def _calibration_row(preset: str) -> dict:
+    return next(r for r in _calibration_rows() if r["preset"] == preset)
+
+
+def _calibrated() -> tuple[float, float]:
+    rows = _calibration_rows()
+    return predict.calibrate_mfu([r["flops_per_video"] for r in rows], [r["measured_seconds"] for r in rows],
+                                 [r["peak_flops_per_s"] for r in rows])
+
+
+def _sora_model(p: Params) -> transformer.VideoDiT:
+    return predict.sora_corrected_model(p.sora_params)
+
+
+def _sora_prediction(p: Params, seconds: float) -> dict:
+    model = _sora_model(p)
+    w, h, f = predict.sora_class_video(p.sora_width, p.sora_height, seconds, p.fps, model)
+    return predict.predict(model, w, h, f, p.sora_steps, p.sora_cfg_passes, p.gpu, 1, _calibrated()[0],
+                           p.precision, p.fps)
+
+
+@_claim("architecture-flops-per-video", CH6,
+        "250 steps: 708 x 10^15 FLOPs per video (counted from DiT-XL/2's architecture, per frame x 30)", 708e15,
+        "table flop", note="the first-principles count in multiply-accumulates, the unit the article reads as FLOPs")
+def _architecture_video(p: Params) -> float:
+    pre = predict.PRESETS["sora-article"]
+    macs = transformer.forward_macs(pre.model, pre.width, pre.height,
+                                    int(latent.video_frames(p.video_seconds, p.fps)))
+    return float(macs) * p.cfg_passes * p.diffusion_steps
+
+
+@_result("wan-flops-per-video", "FLOP", "Transformer compute of one Wan 2.1 14B video (1280x720, 81 frames, "
+         "50 steps, guidance)", CH6, ".3g")
+def _wan_flops(p: Params) -> float:
+    return _calibration_row("wan2.1-14b")["flops_per_video"]
+
+
+@_result("wan-predicted-seconds", "s", "Predicted seconds of one Wan 2.1 14B video on one H100 at the published "
+         "utilisation", CH6, ",.0f")
+def _wan_predicted(p: Params) -> float:
+    return _calibration_row("wan2.1-14b")["seconds_at_peak"] / p.measured_mfu_delavande
+
+
+@_result("wan-implied-mfu", "share of peak", "Utilisation implied by Wan 2.1 14B's measured 1,875 s", CH6, ".3f")
+def _wan_mfu(p: Params) -> float:
+    return _calibration_row("wan2.1-14b")["implied_mfu"]
+
+
+@_result("hunyuan-implied-mfu", "share of peak", "Utilisation implied by HunyuanVideo's measured 1,689 s", CH6,
+         ".3f")
+def _hunyuan_mfu(p: Params) -> float:
+    return _calibration_row("hunyuanvideo")["implied_mfu"]
+
+
+@_result("cogvideox-implied-mfu", "share of peak", "Utilisation implied by CogVideoX-2B's measured 43-50 s", CH6,
+         ".3f")
+def _cog_mfu(p: Params) -> float:
+    return _calibration_row("cogvideox-2b")["implied_mfu"]
+
+
+@_result("calibrated-mfu", "share of peak", "The one utilisation that best fits the three measurements (log "
+         "least squares)", CH6, ".3f")
+def _calibrated_mfu(p: Params) -> float:
+    return _calibrated()[0]
+
+
+@_result("calibration-rms-log-error", "ln units", "Root-mean-square log error of the calibrated prediction", CH6,
+         ".2f")
+def _calibration_error(p: Params) -> float:
+    return _calibrated()[1]
+
+
+@_result("calibrated-vs-published-mfu", "x", "Calibrated utilisation over the published 0.456", CH6, ".2f")
+def _calibrated_vs_published(p: Params) -> float:
+    return _calibrated()[0] / p.measured_mfu_delavande
+
+
+@_result("hunyuan-predicted-energy-wh", "Wh", "Predicted energy of one HunyuanVideo video at board power and the "
+         "calibrated utilisation", CH6, ",.0f")
+def _hunyuan_energy(p: Params) -> float:
+    return predict.calibration_rows(_calibrated()[0])[1]["predicted_energy_wh"]
+
+
+@_result("sora-corrected-params", "parameters", "Parameters of the Sora-class transformer as shaped", CH6, ".3g")
+def _sora_params(p: Params) -> float:
+    return float(transformer.param_count(_sora_model(p)))
+
+
+@_result("sora-class-tokens", "tokens", "Video tokens of the Sora-class clip", CH6, ",.0f")
+def _sora_tokens(p: Params) -> float:
+    return _sora_prediction(p, p.sora_seconds)["tokens"]
+
+
+@_result("sora-class-flops-per-video", "FLOP", "Transformer compute of one Sora-class clip", CH6, ".3g")
+def _sora_flops(p: Params) -> float:
+    return _sora_prediction(p, p.sora_seconds)["flops_per_video"]
+
+
+@_result("sora-class-attention-share", "share", "Share of the Sora-class compute in the attention products", CH6,
+         ".3f")
+def _sora_attention(p: Params) -> float:
+    return _sora_prediction(p, p.sora_seconds)["attention_share"]
+
+
+@_result("sora-class-h100-seconds", "GPU-s", "GPU-seconds of one Sora-class clip at the calibrated utilisation",
+         CH6, ".3g")
+def _sora_seconds(p: Params) -> float:
+    return _sora_prediction(p, p.sora_seconds)["seconds_per_video"]
+
+
+@_result("sora-class-minutes-per-h100-hour", "min/GPU-hour", "Minutes of Sora-class video per GPU-hour at the "
+         "calibrated utilisation", CH6, ".3g")
+def _sora_minutes(p: Params) -> float:
+    r = _sora_prediction(p, p.sora_seconds)
+    return float(predict.minutes_per_gpu_hour(p.sora_seconds, r["gpu_hours_per_video"]))
+
+
+@_result("sora-minute-h100-seconds", "GPU-s", "GPU-seconds of one minute-long Sora-class video (the article's "
+         "length) at the calibrated utilisation", CH6, ".3g")
+def _sora_minute_seconds(p: Params) -> float:
+    return _sora_prediction(p, p.video_seconds)["seconds_per_video"]
+
+
+@_result("sora-minute-minutes-per-h100-hour", "min/GPU-hour", "Minutes of video per GPU-hour for the "
+         "minute-long Sora-class video", CH6, ".3g")
+def _sora_minute_minutes(p: Params) -> float:
+    r = _sora_prediction(p, p.video_seconds)
+    return float(predict.minutes_per_gpu_hour(p.video_seconds, r["gpu_hours_per_video"]))
+
+
+@_result("sora-class-vs-article-ratio", "x", "The article's minutes per H100-hour over the Sora-class figure",
+         CH6, ".3g")
+def _sora_vs_article(p: Params) -> float:
+    return _minutes_per_hour(Params(defaults())) / _sora_minutes(p)
 
 
 # --- evaluation --------------------------------------------------------------------------
