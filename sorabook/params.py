@@ -257,7 +257,7 @@ _PARAMS: tuple[Param, ...] = (
           "article §04: x2, creators generate about 2 videos per upload", low=1.0, high=1000.0),
     # --- chapter 7: uncertainty ---------------------------------------------------------------
     Param("seed", 20240301, "integer", "seed of the Monte Carlo's random generator (same seed, same draws)",
-          "this book's choice (the article's date); any seed is as good", kind="int", low=0, high=2**63 - 1),
+          "this book's choice (the article's date); any seed is as good", kind="int", low=0, high=2**32 - 1),
     Param("draws", 200_000, "draws", "Monte Carlo draws of every uncertain parameter",
           "this book's choice: 5/50/95 percentiles then move by well under 1 % between seeds", kind="int",
           low=1, high=10_000_000),

@@ -304,6 +304,47 @@ def _fleet_power(p: Params) -> float:
     return fleet.fleet_power_mw(_gpus_peak(p), hardware.board_power_w(p.gpu))
 
 
+# --- chapter 7: uncertainty ------------------------------------------------------------------
+CH7 = "07-uncertainty"
+
+
+def _percentile_result(output: str, q: int, unit: str, description: str, fmt: str) -> None:
+    @_result(f"{output}-p{q:02d}", unit, f"{description}, {q}th percentile of the Monte Carlo", CH7, fmt)
+    def _compute(p: Params) -> float:
+        from sorabook import uncertainty
+
+        return uncertainty.percentiles(uncertainty.default_simulation(p)[output], (q,))[q]
+
+
+def _above_article_result(key: str, output: str, description: str, article_params: Callable[[], dict]) -> None:
+    @_result(key, "share", description, CH7, ".0%")
+    def _compute(p: Params) -> float:
+        from sorabook import uncertainty
+
+        threshold = uncertainty.point(article_params(), [uncertainty.OUTPUT_BY_KEY[output]])[output]
+        return uncertainty.exceedance(uncertainty.default_simulation(p)[output], threshold)
+
+
+for _output, _unit, _description, _fmt in (
+    ("train-h100-months", "GPU-months", "Sora's training in GPU-months", ",.0f"),
+    ("video-minutes-per-h100-hour", "min/GPU-hour", "Minutes of video per GPU-hour", ".3g"),
+    ("break-even-minutes", "min", "Minutes of video at break-even", ".3g"),
+    ("fleet-gpus-peak", "GPUs", "GPUs needed at peak demand", ",.0f"),
+):
+    for _q in (5, 50, 95):
+        _percentile_result(_output, _q, _unit, _description, _fmt)
+
+_above_article_result("train-h100-months-p-above-article", "train-h100-months",
+                      "Probability that training exceeds the article's conservative estimate", defaults)
+_above_article_result("train-h100-months-p-above-article-high", "train-h100-months",
+                      "Probability that training exceeds the article's optimistic estimate",
+                      lambda: {**defaults(), "dataset_scale_low": defaults()["dataset_scale_high"]})
+_above_article_result("video-minutes-per-h100-hour-p-above-article", "video-minutes-per-h100-hour",
+                      "Probability of more minutes per GPU-hour than the article's", defaults)
+_above_article_result("fleet-gpus-peak-p-above-article", "fleet-gpus-peak",
+                      "Probability that the peak fleet exceeds the article's, recomputed from its inputs", defaults)
+
+
 # --- evaluation --------------------------------------------------------------------------
 
 #: Chapter notebooks, in reading order (file stems under ``notebooks/``): the order in
