@@ -236,3 +236,54 @@ def default_simulation(params: Mapping[str, Any]) -> dict[str, np.ndarray]:
         _CACHE.clear()
         _CACHE[key] = simulate(params, DISTRIBUTIONS)
     return _CACHE[key]
+
+
+def article_thresholds(outputs=OUTPUTS) -> list[dict]:
+    """The article's values each output is compared with: recomputed from its inputs, and as printed.
+
+    Rows ``{"output", "threshold", "value"}``: each output at the article's inputs
+    (with its conservative data factor 4 and, where the output reads it, its
+    optimistic 10), then the article's printed numbers for it (claims of
+    :mod:`sorabook.report` that exist in this build).
+    """
+    from sorabook.params import defaults
+    from sorabook.report import CLAIMS
+
+    printed = {c.key: c for c in CLAIMS}
+    article = defaults()
+    variants = (("data factor 4", article), ("data factor 10", {**article, "dataset_scale_low": article["dataset_scale_high"]}))
+    rows = []
+    for o in outputs:
+        values = [(label, point(v, [o])[o.key]) for label, v in variants]
+        if values[0][1] == values[1][1]:
+            values = [("", values[0][1])]
+        for label, value in values:
+            rows.append({"output": o.key, "threshold": "article's inputs, recomputed" + (f" ({label})" if label else ""),
+                         "value": value})
+        for key in o.claims:
+            if key in printed:
+                rows.append({"output": o.key, "threshold": "article's printed value",
+                             "value": printed[key].printed})
+    return rows
+
+
+def exceedance_table(samples: Mapping[str, np.ndarray], thresholds: list[dict]) -> list[dict]:
+    """``thresholds`` rows with ``"p_above"``: the share of the draws above each value."""
+    return [{**r, "p_above": exceedance(samples[r["output"]], r["value"])} for r in thresholds]
+
+
+def distribution_rows(params: Mapping[str, Any], distributions: Mapping[str, Distribution]) -> list[dict]:
+    """Rows of the table of distributions: parameter, point value, distribution, central value, unit, source."""
+    return [{"parameter": name, "point": float(params[name]), "distribution": d.text(),
+             "central": central_value(d, params[name]), "unit": REGISTRY[name].unit, "source": d.source}
+            for name, d in distributions.items() if name in params and d.kind != "fixed"]
+
+
+def percentile_rows(samples: Mapping[str, np.ndarray], points: Mapping[str, float], outputs=OUTPUTS) -> list[dict]:
+    """Rows ``{"output", "unit", "p05", "p50", "p95", "point"}`` for a table of the Monte Carlo."""
+    rows = []
+    for o in outputs:
+        q = percentiles(samples[o.key])
+        rows.append({"output": o.label, "unit": o.unit, **{f"p{k:02d}": v for k, v in q.items()},
+                     "point": points[o.key]})
+    return rows
