@@ -562,8 +562,8 @@ class Distribution:
 
 
 _DIT_XL_PARAMS = 675e6  # DiT paper Table 4: XL/2 has 675M parameters (the article's "30x" base)
-_S_UTIL = ("model FLOPs utilisation of large transformer runs, 30-60 % (issue 6); 45.6 % measured for "
-           "video DiTs on H100 (Delavande et al. 2025)")
+_S_UTIL = ("this book's range of model FLOPs utilisation, 30-60 % of peak; it contains the 45.6 % measured "
+           "for video DiTs on H100 (Delavande et al. 2025)")
 
 #: Default distributions (parameters not listed are fixed at their point value).
 DISTRIBUTIONS: dict[str, Distribution] = {d.name: d for d in (

@@ -193,6 +193,7 @@ def uncertainty_ecdf(samples, labels, points, printed=None):
         for q in (0.05, 0.5, 0.95):
             ax.axhline(q, color="0.6", linewidth=0.6)
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(_no_labels())
         ax.set_ylim(0, 1)
         ax.set_xlabel(labels[key])
         ax.set_ylabel("share of draws ≤ x")
@@ -222,7 +223,14 @@ def tornado(rows_by_output, labels, top=8):
         if rows:
             ax.axvline(rows[0]["central"], color=COLORS[6], linewidth=0.8)
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(_no_labels())
         ax.set_xlabel(labels[key])
         ax.grid(axis="y", visible=False)
     fig.tight_layout()
     return fig
+
+
+def _no_labels():
+    from matplotlib.ticker import NullFormatter
+
+    return NullFormatter()
