@@ -223,7 +223,6 @@ def tornado(rows_by_output, labels, top=8):
         if rows:
             ax.axvline(rows[0]["central"], color=COLORS[6], linewidth=0.8)
         ax.set_xscale("log")
-        ax.xaxis.set_minor_formatter(_no_labels())
         ax.set_xlabel(labels[key])
         ax.grid(axis="y", visible=False)
     fig.tight_layout()

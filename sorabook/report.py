@@ -317,7 +317,7 @@ def _percentile_result(output: str, q: int, unit: str, description: str, fmt: st
 
 
 def _above_article_result(key: str, output: str, description: str, article_params: Callable[[], dict]) -> None:
-    @_result(key, "share", description, CH7, ".0%")
+    @_result(key, "of draws", description, CH7, ".0%")
     def _compute(p: Params) -> float:
         from sorabook import uncertainty
 
