@@ -54,6 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("results", help="print the headline results, computed without notebooks")
     _add_param_args(r)
     r.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    r.add_argument("--uncertainty", action="store_true",
+                   help="print 5/50/95 percentiles of the headline results (Monte Carlo, chapter 7)")
+    r.add_argument("--draws", metavar="N", help="Monte Carlo draws (with --uncertainty; default: the parameter)")
+    r.add_argument("--seed", metavar="S", help="Monte Carlo seed (with --uncertainty; default: the parameter)")
 
     q = sub.add_parser("params", help="list every parameter with value, unit, range and source")
     _add_param_args(q, with_params=False)
@@ -345,6 +349,10 @@ def cmd_results(args) -> int:
     from sorabook.report import compute
     from sorabook.results import results_csv, results_document
 
+    if args.uncertainty:
+        return cmd_uncertainty(args)
+    if args.draws is not None or args.seed is not None:
+        raise UsageError("sorabook results: --draws and --seed go with --uncertainty (see --help)")
     params, scenario = _resolve(args)
     doc = results_document(params, scenario, compute(params), site=False)
     if args.format == "json":
@@ -353,6 +361,58 @@ def cmd_results(args) -> int:
         sys.stdout.write(results_csv(doc))
     else:
         print(results_table(doc))
+    return 0
+
+
+def _number(text: str):
+    """A command-line number as int or float when it reads as one (else the text, refused by the check)."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def cmd_uncertainty(args) -> int:
+    """``sorabook results --uncertainty``: percentiles of the headline results (sorabook.uncertainty)."""
+    from sorabook import uncertainty
+    from sorabook.params import load_uncertainty, validate
+
+    params, scenario = _resolve(args)
+    changes = {k: _number(v) for k, v in (("draws", args.draws), ("seed", args.seed)) if v is not None}
+    params = params.replace(**validate(changes, "--" + next(iter(changes)) if len(changes) == 1 else "the command line"))
+    distributions = load_uncertainty(args.scenario, args.params)
+    sims = uncertainty.simulate(params, distributions)
+    points = uncertainty.point(params)
+    rows = {}
+    for o in uncertainty.OUTPUTS:
+        q = uncertainty.percentiles(sims[o.key])
+        rows[o.key] = {"unit": o.unit, **{f"p{k:02d}": v for k, v in q.items()}, "point": points[o.key]}
+    doc = {"scenario": scenario.name, "parameters_sha256": params.sha256, "draws": params.draws,
+           "seed": params.seed, "uncertain": {n: d.text() for n, d in distributions.items() if d.kind != "fixed"},
+           "percentiles": rows}
+    if args.format == "json":
+        print(json.dumps(doc, indent=2))
+    elif args.format == "csv":
+        import csv
+        import io
+
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["output", "unit", "p05", "p50", "p95", "point"])
+        for key, r in rows.items():
+            w.writerow([key, r["unit"], repr(r["p05"]), repr(r["p50"]), repr(r["p95"]), repr(r["point"])])
+        sys.stdout.write(buf.getvalue())
+    else:
+        from sorabook.results import format_value
+
+        table = [("output", "p05", "p50", "p95", "point", "unit")]
+        for key, r in rows.items():
+            table.append((key, *(format_value(r[c], ".3g") for c in ("p05", "p50", "p95", "point")), r["unit"]))
+        print(f"scenario {scenario.name}, {params.draws:,} draws, seed {params.seed} "
+              f"(point: every parameter at its value)")
+        print(_table(table, right=(1, 2, 3, 4)))
     return 0
 
 

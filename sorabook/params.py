@@ -37,6 +37,10 @@ __all__ = [
     "resolve",
     "scenario_names",
     "validate",
+    "DISTRIBUTIONS",
+    "Distribution",
+    "load_uncertainty",
+    "parse_uncertainty",
 ]
 
 #: The shipped scenarios (package data).
@@ -277,6 +281,12 @@ _PARAMS: tuple[Param, ...] = (
           "open video models sample with 50 steps (facts.md: Wan 2.1 [V])", kind="int", low=1, high=10_000),
     Param("sora_cfg_passes", 2, "passes per step", "forward passes per step of the Sora-class prediction",
           "classifier-free guidance: 2 passes, as the open video models", kind="int", low=1, high=4),
+    # --- chapter 7: uncertainty ---------------------------------------------------------------
+    Param("seed", 20240301, "integer", "seed of the Monte Carlo's random generator (same seed, same draws)",
+          "this book's choice (the article's date); any seed is as good", kind="int", low=0, high=2**32 - 1),
+    Param("draws", 200_000, "draws", "Monte Carlo draws of every uncertain parameter",
+          "this book's choice: 5/50/95 percentiles then move by well under 1 % between seeds", kind="int",
+          low=1, high=10_000_000),
 )
 
 #: Every parameter of the book, by name, in reading order.
@@ -449,12 +459,13 @@ def _parse_parameter_file(data: Any, origin: str, need_description: bool) -> tup
     if not isinstance(data, dict):
         raise ParamError(f"{origin}: expected a YAML mapping (parameters: ...), got {_show(data)}")
     if "parameters" in data:
-        extra = set(data) - {"description", "parameters"}
+        extra = set(data) - {"description", "parameters", "uncertainty"}
         if extra:
             raise ParamError(
                 f"{origin}: unexpected top-level key {sorted(map(str, extra))[0]!r}; "
-                "expected only 'description' and 'parameters'"
+                "expected only 'description', 'parameters' and 'uncertainty'"
             )
+        parse_uncertainty(data.get("uncertainty"), origin)  # validated now; read by load_uncertainty
         description = data.get("description", "")
         overrides = data["parameters"] if data["parameters"] is not None else {}
     else:
@@ -542,3 +553,154 @@ def resolve(
         values.update(validate({name: value}, "--set"))
     _check_together(values)
     return Params(values), base
+
+
+# --- uncertainty: a distribution per uncertain parameter (chapter 7) --------------------------
+
+#: The distributions a parameter can carry, with what each needs.
+DISTRIBUTION_KINDS: tuple[str, ...] = ("fixed", "uniform", "log-uniform", "triangular")
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """What the Monte Carlo of chapter 7 draws for one parameter.
+
+    ``kind`` is one of :data:`DISTRIBUTION_KINDS`. ``low``, ``high`` (and ``mode``
+    for ``triangular``) are in the parameter's own unit and inside its allowed
+    range. ``fixed`` takes the build's point value of the parameter (no bounds).
+    Integer parameters are drawn as real numbers and rounded to the nearest whole
+    number. ``source`` says where the range comes from.
+    """
+
+    name: str
+    kind: str = "fixed"
+    low: float | None = None
+    high: float | None = None
+    mode: float | None = None
+    source: str = ""
+
+    def text(self) -> str:
+        """The distribution in words, e.g. ``log-uniform [4, 10]``."""
+        if self.kind == "fixed":
+            return "fixed at the point value"
+        if self.kind == "triangular":
+            return f"triangular [{_fmt(self.low)}, {_fmt(self.high)}], mode {_fmt(self.mode)}"
+        return f"{self.kind} [{_fmt(self.low)}, {_fmt(self.high)}]"
+
+
+_DIT_XL_PARAMS = 675e6  # DiT paper Table 4: XL/2 has 675M parameters (the article's "30x" base)
+_S_UTIL = ("this book's range of model FLOPs utilisation, 30-60 % of peak; it contains the 45.6 % measured "
+           "for video DiTs on H100 (Delavande et al. 2025)")
+
+#: Default distributions (parameters not listed are fixed at their point value).
+DISTRIBUTIONS: dict[str, Distribution] = {d.name: d for d in (
+    Distribution("model_scale", "log-uniform", 10e9 / _DIT_XL_PARAMS, 30e9 / _DIT_XL_PARAMS,
+                 source="10B-30B parameters over DiT-XL's 675M (article: 20B -> 30x, compute in proportion "
+                        "to parameters); open video models of 10B (Mochi 1) to 30B (Movie Gen, Step-Video)"),
+    Distribution("dataset_scale_low", "log-uniform", 4.0, 10.0,
+                 source="article §04: 4x-10x more compute than DiT from data (one factor between its two ends)"),
+    Distribution("video_data_fraction", "triangular", 0.25, 0.75, 0.5,
+                 source="article §04 assumes 50 % video; this book's range around it (not disclosed)"),
+    Distribution("diffusion_steps", "log-uniform", 50, 250,
+                 source="DiT samples 250 steps (article); open video models sample 50 (Wan 2.1 and others)"),
+    Distribution("cfg_passes", "uniform", 1, 2,
+                 source="article counts 1 pass; DiT and open video models sample with guidance (2)"),
+    Distribution("train_utilization", "uniform", 0.3, 0.6, source=_S_UTIL),
+    Distribution("inference_utilization", "uniform", 0.3, 0.6, source=_S_UTIL),
+    Distribution("fleet_utilization", "uniform", 0.3, 0.6, source=_S_UTIL + "; the article's 50 % inside"),
+    Distribution("tiktok_minutes_per_day", "log-uniform", 17e6, 40e6,
+                 source="article's 17M (34M x 30 s) to 40M (117M uploads x 20.5 s, Pfeffer et al. 2024)"),
+    Distribution("tiktok_ai_share", "triangular", 0.1, 0.9, 0.5,
+                 source="article §04 assumes 50 %; no measurement exists, this book's range around it"),
+    Distribution("youtube_ai_share", "triangular", 0.05, 0.3, 0.15,
+                 source="article §04 assumes 15 %; no measurement exists, this book's range around it"),
+    Distribution("peak_to_average", "triangular", 1.5, 3.0, 2.0,
+                 source="article §04 assumes x2; this book's range around it"),
+    Distribution("generations_per_upload", "triangular", 1.0, 4.0, 2.0,
+                 source="article §04 assumes about 2 generations per upload; this book's range around it"),
+)}
+
+_DIST_KEYS = ("dist", "low", "high", "mode", "source")
+
+
+def parse_uncertainty(data: Any, origin: str = "uncertainty") -> dict[str, Distribution]:
+    """Validate a scenario file's ``uncertainty:`` mapping and return its distributions.
+
+    Each entry is ``name: fixed`` or ``name: {dist: KIND, low: X, high: Y[, mode: M][, source: TEXT]}``.
+    Raises :class:`ParamError` (one line) for an unknown or non-numeric parameter,
+    an unknown distribution or key, a missing or out-of-range bound, ``low > high``,
+    a log-uniform bound that is not positive, or a mode outside ``[low, high]``.
+    """
+    if data is None:
+        return {}
+    where = f"{origin}, uncertainty"
+    if not isinstance(data, Mapping):
+        raise ParamError(f"{where}: expected a mapping of parameter: distribution, got {_show(data)}")
+    out = {}
+    for name, spec in data.items():
+        if not isinstance(name, str) or name not in REGISTRY:
+            raise ParamError(f"{where}: unknown parameter {str(name)!r}{_suggest(str(name))}; "
+                             "`sorabook params` lists them all")
+        param = REGISTRY[name]
+        if param.kind not in ("float", "int") or name in ("seed", "draws"):
+            raise ParamError(f"{where}: parameter '{name}' cannot carry a distribution; expected a numeric "
+                             "model parameter")
+        if spec == "fixed":
+            spec = {"dist": "fixed"}
+        if not isinstance(spec, Mapping):
+            raise ParamError(f"{where}: parameter '{name}': got {_show(spec)}; expected 'fixed' or a mapping "
+                             "with dist, low, high (and mode for triangular)")
+        for key in spec:
+            if key not in _DIST_KEYS:
+                raise ParamError(f"{where}: parameter '{name}': unknown key {str(key)!r}; expected "
+                                 + ", ".join(_DIST_KEYS))
+        kind = spec.get("dist")
+        if kind not in DISTRIBUTION_KINDS:
+            import difflib
+
+            near = difflib.get_close_matches(str(kind), DISTRIBUTION_KINDS, n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            raise ParamError(f"{where}: parameter '{name}': unknown distribution {_show(kind)}{hint}; expected "
+                             "one of " + ", ".join(DISTRIBUTION_KINDS))
+        source = spec.get("source", f"{origin}")
+        if not isinstance(source, str):
+            raise ParamError(f"{where}: parameter '{name}': source: expected a text, got {_show(source)}")
+        needed = {"fixed": (), "triangular": ("low", "high", "mode")}.get(kind, ("low", "high"))
+        for key in ("low", "high", "mode"):
+            if key in spec and key not in needed:
+                raise ParamError(f"{where}: parameter '{name}': '{key}' does not apply to a {kind} distribution")
+            if key in needed and key not in spec:
+                raise ParamError(f"{where}: parameter '{name}': a {kind} distribution needs '{key}'")
+        bounds = {k: float(param.check(spec[k], f"{where}, {k}")) for k in needed}
+        if bounds and bounds["low"] > bounds["high"]:
+            raise ParamError(f"{where}: parameter '{name}': low {_fmt(bounds['low'])} > high "
+                             f"{_fmt(bounds['high'])}; expected low <= high")
+        if kind == "log-uniform" and bounds["low"] <= 0:
+            raise ParamError(f"{where}: parameter '{name}': low {_fmt(bounds['low'])}; a log-uniform "
+                             "distribution expects low > 0")
+        if kind == "triangular" and not bounds["low"] <= bounds["mode"] <= bounds["high"]:
+            raise ParamError(f"{where}: parameter '{name}': mode {_fmt(bounds['mode'])} outside "
+                             f"[{_fmt(bounds['low'])}, {_fmt(bounds['high'])}]; expected low <= mode <= high")
+        out[name] = Distribution(name, kind, bounds.get("low"), bounds.get("high"), bounds.get("mode"),
+                                 " ".join(source.split()))
+    return out
+
+
+def load_uncertainty(scenario: str | None = None, params_file: str | Path | None = None) -> dict[str, Distribution]:
+    """The distributions of a scenario or params file: :data:`DISTRIBUTIONS` updated by its ``uncertainty:``.
+
+    A file's entry replaces the default for that parameter (``name: fixed`` removes
+    its uncertainty); the file is validated as by :func:`resolve`.
+    """
+    if params_file is not None:
+        load_params_file(params_file)  # the file's checks first (exists, size, UTF-8, shape)
+        path = Path(params_file)
+        origin = f"params file '{path}'"
+        data = _load_yaml_text(path.read_text(encoding="utf-8"), origin)
+    else:
+        name = "article" if scenario is None else scenario
+        load_scenario(name)
+        origin = f"scenario '{name}'"
+        data = _load_yaml_text((SCENARIOS_DIR / f"{name}.yaml").read_text(), origin)
+    block = data.get("uncertainty") if isinstance(data, dict) and "parameters" in data else None
+    return {**DISTRIBUTIONS, **parse_uncertainty(block, origin)}

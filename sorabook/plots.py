@@ -299,3 +299,65 @@ def compute_vs_length(seconds, parts, crossover_seconds=None):
     ax.set_ylabel("multiply-accumulates per forward pass")
     ax.legend(fontsize=8)
     return fig
+def uncertainty_ecdf(samples, labels, points, printed=None):
+    """Chapter 7: one empirical CDF panel per output, log x, with the point estimate marked.
+
+    ``samples``: ``{key: array of draws}``; ``labels``: ``{key: axis label}``;
+    ``points``: ``{key: the article's value recomputed from its inputs}``;
+    ``printed``: ``{key: the article's printed value}`` where it prints one.
+    """
+    import numpy as np
+
+    keys = list(samples)
+    fig, axes = figure(nrows=len(keys), ncols=1, figsize=(6.4, 2.1 * len(keys)))
+    for ax, key in zip(np.atleast_1d(axes), keys):
+        values = np.sort(np.asarray(samples[key]))
+        step = max(1, len(values) // 2000)  # at most ~2,000 points per curve keeps the SVG small
+        ys = (np.arange(len(values)) + 1) / len(values)
+        ax.plot(values[::step], ys[::step], color=COLORS[0], label="Monte Carlo")
+        ax.axvline(points[key], color=COLORS[1], linestyle="--", label="article's inputs, recomputed")
+        if printed and printed.get(key) is not None:
+            ax.axvline(printed[key], color=COLORS[6], linestyle=":", label="article's printed value")
+        for q in (0.05, 0.5, 0.95):
+            ax.axhline(q, color="0.6", linewidth=0.6)
+        ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(_no_labels())
+        ax.set_ylim(0, 1)
+        ax.set_xlabel(labels[key])
+        ax.set_ylabel("share of draws ≤ x")
+    np.atleast_1d(axes)[0].legend(loc="lower right", frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def tornado(rows_by_output, labels, top=8):
+    """Chapter 7: one tornado panel per output (log x), largest swing on top.
+
+    ``rows_by_output``: ``{key: rows of sorabook.uncertainty.tornado}``; each bar
+    spans the output with the parameter at its low and at its high end, the others
+    at their central values (the vertical line).
+    """
+    import numpy as np
+
+    keys = list(rows_by_output)
+    fig, axes = figure(nrows=len(keys), ncols=1, figsize=(6.4, 2.4 * len(keys)))
+    for ax, key in zip(np.atleast_1d(axes), keys):
+        rows = [r for r in rows_by_output[key] if r["swing"] > 0][:top][::-1]
+        for i, r in enumerate(rows):
+            lo, hi = r["output_low"], r["output_high"]
+            ax.barh(i, max(lo, hi) - min(lo, hi), left=min(lo, hi),
+                    color=COLORS[0] if hi >= lo else COLORS[1])
+        ax.set_yticks(range(len(rows)), [r["parameter"] for r in rows], fontsize=8)
+        if rows:
+            ax.axvline(rows[0]["central"], color=COLORS[6], linewidth=0.8)
+        ax.set_xscale("log")
+        ax.set_xlabel(labels[key])
+        ax.grid(axis="y", visible=False)
+    fig.tight_layout()
+    return fig
+
+
+def _no_labels():
+    from matplotlib.ticker import NullFormatter
+
+    return NullFormatter()

@@ -581,7 +581,7 @@ def _sora_tokens(p: Params) -> float:
 
 
 @_result("sora-class-flops-per-video", "FLOP", "Transformer compute of one Sora-class clip", CH6, ".3g")
-def _sora_flops(p: Params) -> float:
+def _sora_class_flops(p: Params) -> float:
     return _sora_prediction(p, p.sora_seconds)["flops_per_video"]
 
 
@@ -621,6 +621,45 @@ def _sora_minute_minutes(p: Params) -> float:
          CH6, ".3g")
 def _sora_vs_article(p: Params) -> float:
     return _minutes_per_hour(Params(defaults())) / _sora_minutes(p)
+# --- chapter 7: uncertainty ------------------------------------------------------------------
+CH7 = "07-uncertainty"
+
+
+def _percentile_result(output: str, q: int, unit: str, description: str, fmt: str) -> None:
+    @_result(f"{output}-p{q:02d}", unit, f"{description}, {q}th percentile of the Monte Carlo", CH7, fmt)
+    def _compute(p: Params) -> float:
+        from sorabook import uncertainty
+
+        return uncertainty.percentiles(uncertainty.default_simulation(p)[output], (q,))[q]
+
+
+def _above_article_result(key: str, output: str, description: str, article_params: Callable[[], dict]) -> None:
+    @_result(key, "of draws", description, CH7, ".0%")
+    def _compute(p: Params) -> float:
+        from sorabook import uncertainty
+
+        threshold = uncertainty.point(article_params(), [uncertainty.OUTPUT_BY_KEY[output]])[output]
+        return uncertainty.exceedance(uncertainty.default_simulation(p)[output], threshold)
+
+
+for _output, _unit, _description, _fmt in (
+    ("train-h100-months", "GPU-months", "Sora's training in GPU-months", ",.0f"),
+    ("video-minutes-per-h100-hour", "min/GPU-hour", "Minutes of video per GPU-hour", ".3g"),
+    ("break-even-minutes", "min", "Minutes of video at break-even", ".3g"),
+    ("fleet-gpus-peak", "GPUs", "GPUs needed at peak demand", ",.0f"),
+):
+    for _q in (5, 50, 95):
+        _percentile_result(_output, _q, _unit, _description, _fmt)
+
+_above_article_result("train-h100-months-p-above-article", "train-h100-months",
+                      "Probability that training exceeds the article's conservative estimate", defaults)
+_above_article_result("train-h100-months-p-above-article-high", "train-h100-months",
+                      "Probability that training exceeds the article's optimistic estimate",
+                      lambda: {**defaults(), "dataset_scale_low": defaults()["dataset_scale_high"]})
+_above_article_result("video-minutes-per-h100-hour-p-above-article", "video-minutes-per-h100-hour",
+                      "Probability of more minutes per GPU-hour than the article's", defaults)
+_above_article_result("fleet-gpus-peak-p-above-article", "fleet-gpus-peak",
+                      "Probability that the peak fleet exceeds the article's, recomputed from its inputs", defaults)
 
 
 # --- evaluation --------------------------------------------------------------------------
