@@ -21,7 +21,6 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from sorabook import hardware, inference, latent
 from sorabook.params import REGISTRY, Distribution, Params
 
 __all__ = [
