@@ -262,12 +262,12 @@ def latent_frames(model: VideoDiT, frames):
         bad = int(np.ravel(f[rest % t != 0] if f.ndim else f)[0])
         form = f"1 + a multiple of {t}" if causal else f"a multiple of {t}"
         raise ShapeError(f"frames: got {bad}; {model.name}'s autoencoder takes {form} frames "
-                         f"(nearest: {valid_frames(bad, t, causal, pt)})")
+                         f"(next valid: {valid_frames(bad, t, causal, pt)})")
     n = rest // t + (1 if causal else 0)
     if np.any(n % pt):
         bad = int(np.ravel(f[n % pt != 0] if f.ndim else f)[0])
         raise ShapeError(f"frames: got {bad}; the latent frames must be a multiple of the temporal patch {pt} "
-                         f"(nearest: {valid_frames(bad, t, causal, pt)})")
+                         f"(next valid: {valid_frames(bad, t, causal, pt)})")
     return n
 
 
@@ -277,7 +277,7 @@ def _side(model: VideoDiT, pixels, axis: int, what: str):
     if np.any(px % multiple):
         bad = int(np.ravel(px[px % multiple != 0] if px.ndim else px)[0])
         raise ShapeError(f"{what}: got {bad}; {model.name} takes multiples of {multiple} "
-                         f"(autoencoder {model.vae[axis]} x patch {model.patch[axis]}; nearest: "
+                         f"(autoencoder {model.vae[axis]} x patch {model.patch[axis]}; next valid: "
                          f"{valid_side(bad, multiple)})")
     return px // multiple
 

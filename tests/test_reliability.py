@@ -79,6 +79,14 @@ BAD_INPUTS = [
     ("jobs-text", ["build", "--jobs", "two"], {}, "expected a whole number from 1 to 64"),
     ("jobs-fraction", ["build", "--jobs", "1.5"], {}, "expected a whole number from 1 to 64"),
     ("jobs-too-many", ["build", "--jobs", "65"], {}, "expected a whole number from 1 to 64"),
+    # sorabook predict
+    ("predict-unknown-model", ["predict", "--model", "wan2.2", *"--width 1280 --height 720 --frames 81 --steps 50".split()],
+     {}, "did you mean 'wan2.1-14b'"),
+    ("predict-zero-frames", ["predict", "--model", "wan2.1-14b", "--frames", "0"], {}, "--frames: got 0"),
+    ("predict-odd-width", ["predict", "--model", "wan2.1-14b", "--width", "1281"], {}, "multiples of 16"),
+    ("predict-mfu", ["predict", "--model", "wan2.1-14b", "--mfu", "1.5"], {}, "--mfu: got 1.5"),
+    ("predict-gpus", ["predict", "--model", "wan2.1-14b", "--gpus", "0"], {}, "--gpus: got 0"),
+    ("predict-gpu", ["predict", "--model", "wan2.1-14b", "--gpu", "H100"], {}, "H100"),
     # other commands
     ("results-format", ["results", "--format", "xml"], {}, "invalid choice"),
     ("results-set", ["results", "--set", "fps=nan"], {}, "not a finite number"),

@@ -142,7 +142,7 @@ def test_more_frames_never_cost_less(k, layers):
 
 
 @pytest.mark.parametrize("w, h, f, fragment", [
-    (1279, 720, 81, "width: got 1279"), (1280, 1080, 81, "nearest: 1088"), (1280, 720, 80, "nearest: 81"),
+    (1279, 720, 81, "width: got 1279"), (1280, 1080, 81, "next valid: 1088"), (1280, 720, 80, "next valid: 81"),
     (1280, 720, 0, "expected a whole number >= 1"), (1280, 720, 2.5, "expected a whole number"),
 ])
 def test_sizes_the_autoencoder_cannot_take_are_refused(w, h, f, fragment):
