@@ -303,11 +303,6 @@ def _video_minute_flops(p: Params) -> float:
     return inference.flops_per_minute(_video_flops(p), p.video_seconds)
 
 
-def _sora_train_flops(p: Params, dataset_scale: float) -> float:
-    return inference.training_flops(p.dit_train_flops, p.model_scale, dataset_scale, _latent_frames(p),
-                                    p.video_data_fraction, p.train_count_images)
-
-
 @_claim("dit-flops-per-step", CH4, "DiT-XL uses 524 x 10^9 FLOPs per inference step", 524e9, "FLOP",
         note="the DiT paper's Table 4 prints 524.60 Gflops; the article truncates it to 524")
 def _dit_step_claim(p: Params) -> float:
@@ -365,7 +360,7 @@ def _minutes_per_hour(p: Params) -> float:
 @_result("break-even-minutes-low", "min", "Minutes of video after which inference equals training, conservative",
          CH4, ".3g")
 def _break_even_low(p: Params) -> float:
-    return inference.break_even_outputs(_sora_train_flops(p, p.dataset_scale_low), _video_minute_flops(p))
+    return inference.break_even_outputs(_sora_flops(p, p.dataset_scale_low), _video_minute_flops(p))
 
 
 @_claim("break-even-minutes-high", CH4, "break-even after 38.1 million minutes of video (optimistic)", 38.1e6,
@@ -374,7 +369,7 @@ def _break_even_low(p: Params) -> float:
 @_result("break-even-minutes-high", "min", "Minutes of video after which inference equals training, optimistic",
          CH4, ".3g")
 def _break_even_high(p: Params) -> float:
-    return inference.break_even_outputs(_sora_train_flops(p, p.dataset_scale_high), _video_minute_flops(p))
+    return inference.break_even_outputs(_sora_flops(p, p.dataset_scale_high), _video_minute_flops(p))
 
 
 @_result("break-even-youtube-days-low", "days", "Conservative break-even in days of YouTube uploads", CH4, ".2g")
