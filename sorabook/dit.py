@@ -1,7 +1,9 @@
 """DiT from first principles: parameters and forward compute (article §02 Detail 2, §04 Training).
 
-The counter follows the architecture of the DiT paper's code (Peebles & Xie 2023,
-``models.py`` of facebookresearch/DiT), layer by layer:
+The counts come from :mod:`sorabook.transformer`, the book's one first-principles counter
+(this module names its components as the DiT paper does and adds Table 4 around it). For a
+DiT it follows the architecture of the paper's code (Peebles & Xie 2023, ``models.py`` of
+facebookresearch/DiT), layer by layer:
 
 - patchify: a ``p x p`` convolution with stride ``p``, i.e. ``Linear(p²·C -> d)`` per token;
 - a fixed sine-cosine position embedding (no learned parameters);
@@ -29,6 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sorabook import transformer
+
 __all__ = [
     "CONFIGS",
     "DiTConfig",
@@ -49,6 +53,7 @@ __all__ = [
     "param_breakdown",
     "param_count",
     "max_table4_rel_error",
+    "model",
     "relative_error",
     "reproduce_table4",
     "scaling_rows",
@@ -58,15 +63,11 @@ __all__ = [
 ]
 
 #: Width of the sinusoidal timestep features fed to the timestep embedder (models.py).
-FREQUENCY_EMBEDDING = 256
+FREQUENCY_EMBEDDING = transformer.FREQUENCY_EMBEDDING
 #: Rows of the class-embedding table: 1000 ImageNet classes and one null class (models.py).
 NUM_CLASS_EMBEDDINGS = 1001
 #: Hidden width of the MLP over the model width (DiT paper §3.2: ratio 4).
 MLP_RATIO = 4
-#: adaLN-Zero outputs per block: shift, scale and gate for attention and for the MLP.
-ADALN_BLOCK_OUTPUTS = 6
-#: adaLN outputs of the final layer: shift and scale.
-ADALN_FINAL_OUTPUTS = 2
 
 #: Floating-point operations in one multiply-accumulate (a multiply and an add). The
 #: paper's "Gflops" count multiply-accumulates (chapter 2), so FLOPs = 2 x its number.
@@ -153,29 +154,35 @@ def sequence_length(image_size, patch_size, vae_compression=8):
     return np.multiply(side, side)
 
 
+def model(cfg: DiTConfig, patch_size: int, latent_channels: int = 4, vae_compression: int = 8):
+    """The configuration as a :class:`sorabook.transformer.VideoDiT` (one frame, no text): the
+    one counter of the book, which this module's counting functions read under DiT's names."""
+    base = transformer.dit(cfg.depth, cfg.hidden, cfg.heads, patch_size, name=f"DiT-{cfg.name}/{patch_size}")
+    return base.with_(latent_channels=latent_channels, vae=(1, vae_compression, vae_compression))
+
+
+#: DiT's names for the components of :mod:`sorabook.transformer`'s count (its text and
+#: cross-attention terms are zero for a class-conditional image model).
+_PARAM_NAMES = {"patch embedding": "patchify", "attention": "attention projections", "MLP": "MLP",
+                "modulation": "adaLN-Zero modulation", "timestep embedder": "timestep embedder",
+                "class embedder": "class embedder", "final layer": "final layer"}
+_MAC_NAMES = {"patch embedding": "patchify", "attention projections": "attention projections",
+              "attention products": "attention products", "MLP": "MLP", "modulation": "adaLN-Zero modulation",
+              "timestep embedder": "timestep embedder", "final layer": "final layer"}
+
+
 def param_breakdown(cfg: DiTConfig, patch_size: int, latent_channels: int = 4) -> dict[str, int]:
     """Learned parameters by component (weights and biases), for one configuration.
 
-    The position embedding is a fixed sine-cosine table and has no learned parameters
-    (the paper's counts exclude it: with it, B/2 would be 131M and XL/2-512 676M).
+    Counted by :func:`sorabook.transformer.param_breakdown`. The position embedding is a
+    fixed sine-cosine table and has no learned parameters (the paper's counts exclude it:
+    with it, B/2 would be 131M and XL/2-512 676M).
     """
-    d, c, p = cfg.hidden, latent_channels, patch_size
-    out = 2 * c  # learn_sigma: mean and variance
-    per_block = {
-        "attention projections": (d * 3 * d + 3 * d) + (d * d + d),
-        "MLP": (d * MLP_RATIO * d + MLP_RATIO * d) + (MLP_RATIO * d * d + d),
-        "adaLN-Zero modulation": d * ADALN_BLOCK_OUTPUTS * d + ADALN_BLOCK_OUTPUTS * d,
-    }
-    return {
-        "patchify": p * p * c * d + d,
-        "attention projections": cfg.depth * per_block["attention projections"],
-        "attention products": 0,  # no weights
-        "MLP": cfg.depth * per_block["MLP"],
-        "adaLN-Zero modulation": cfg.depth * per_block["adaLN-Zero modulation"],
-        "timestep embedder": (FREQUENCY_EMBEDDING * d + d) + (d * d + d),
-        "class embedder": NUM_CLASS_EMBEDDINGS * d,
-        "final layer": (d * ADALN_FINAL_OUTPUTS * d + ADALN_FINAL_OUTPUTS * d) + (d * p * p * out + p * p * out),
-    }
+    parts = transformer.param_breakdown(model(cfg, patch_size, latent_channels))
+    out = {_PARAM_NAMES[k]: int(v) for k, v in parts.items() if k in _PARAM_NAMES}
+    order = ("patchify", "attention projections", "attention products", "MLP", "adaLN-Zero modulation",
+             "timestep embedder", "class embedder", "final layer")
+    return {k: out.get(k, 0) for k in order}  # attention products: no weights
 
 
 def param_count(cfg: DiTConfig, patch_size: int, latent_channels: int = 4) -> int:
@@ -190,21 +197,16 @@ def forward_macs_breakdown(cfg: DiTConfig, patch_size: int, image_size, latent_c
     With ``T`` tokens and width ``d``: per block the projections cost ``T·4d²``, the MLP
     ``T·8d²``, the attention products ``Q Kᵀ`` and ``A V`` ``2·T²·d`` (the only term that
     grows with the square of the sequence), and the adaLN-Zero modulation ``6d²`` once per
-    sample. Returns MACs (a multiply and an add count as one).
+    sample. Counted by :func:`sorabook.transformer.forward_macs_breakdown` on one frame;
+    ``image_size`` may be an array.
     """
-    d, c, p = cfg.hidden, latent_channels, patch_size
-    t = sequence_length(image_size, p, vae_compression)
-    n = cfg.depth
-    return {
-        "patchify": t * (p * p * c) * d,
-        "attention projections": n * t * 4 * d * d,
-        "attention products": n * 2 * t * t * d,
-        "MLP": n * t * 2 * MLP_RATIO * d * d,
-        "adaLN-Zero modulation": n * ADALN_BLOCK_OUTPUTS * d * d,
-        "timestep embedder": FREQUENCY_EMBEDDING * d + d * d,
-        "class embedder": 0,  # a table lookup
-        "final layer": ADALN_FINAL_OUTPUTS * d * d + t * d * (p * p * 2 * c),
-    }
+    parts = transformer.forward_macs_breakdown(model(cfg, patch_size, latent_channels, vae_compression),
+                                               image_size, image_size, 1)
+    out = {_MAC_NAMES[k]: v for k, v in parts.items() if k in _MAC_NAMES}
+    out["class embedder"] = 0  # a table lookup
+    order = ("patchify", "attention projections", "attention products", "MLP", "adaLN-Zero modulation",
+             "timestep embedder", "class embedder", "final layer")
+    return {k: out[k] for k in order}
 
 
 def forward_macs(cfg: DiTConfig, patch_size: int, image_size, latent_channels: int = 4,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sorabook import hardware, training
+from sorabook import hardware
 
 __all__ = [
     "break_even_curve",
@@ -27,7 +27,6 @@ __all__ = [
     "minutes_per_gpu_day",
     "minutes_per_gpu_hour",
     "moe_active_params",
-    "training_flops",
     "video_flops_per_step",
 ]
 
@@ -116,22 +115,6 @@ def minutes_per_gpu_day(flops_per_minute_of_video, gpu, precision="bf16", utiliz
     """
     return np.multiply(hardware.SECONDS_PER_DAY / hardware.SECONDS_PER_HOUR,
                        minutes_per_gpu_hour(flops_per_minute_of_video, gpu, precision, utilization))
-
-
-def training_flops(dit_train_flops, model_scale, dataset_scale, latent_frames, video_data_fraction,
-                   count_images=False):
-    """The article's §04 training formula for Sora, in FLOPs (chapter 3's estimate).
-
-    "DiT base compute x model increase x data increase x (180 frames, on half of
-    the data)": ``dit_train_flops x model_scale x dataset_scale x latent_frames x
-    video_data_fraction``; conservative 10^21 x 30 x 4 x (180 / 2) ≈ 1.1 x 10^25,
-    optimistic 10^21 x 30 x 10 x (180 / 2) ≈ 2.7 x 10^25 FLOPs. Chapter 3 owns the
-    formula: this is :func:`sorabook.training.sora_train_flops` under the name chapter 4
-    uses, so the break-even always divides by the same training compute as chapter 3
-    (``count_images`` is the ``train_count_images`` switch).
-    """
-    return training.sora_train_flops(dit_train_flops, model_scale, dataset_scale, latent_frames, video_data_fraction,
-                            count_images)
 
 
 def break_even_outputs(train_flops, output_flops):

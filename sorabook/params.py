@@ -188,6 +188,12 @@ _PARAMS: tuple[Param, ...] = (
           _S_ART_VIDEO, low=0.0, low_open=True, high=3600.0),
     Param("fps", 24.0, "frames/s", "frame rate of the generated video",
           _S_ART_VIDEO, low=0.0, low_open=True, high=240.0),
+    Param("frame_width", 512, "px", "frame width of the generated video",
+          "article §04 prices every latent frame as one 512x512 DiT image; Sora ships up to 1920x1080 [S]",
+          kind="int", low=16, high=8192),
+    Param("frame_height", 512, "px", "frame height of the generated video",
+          "article §04 prices every latent frame as one 512x512 DiT image; Sora ships up to 1920x1080 [S]",
+          kind="int", low=16, high=8192),
     Param("temporal_compression", 8, "x", "frames per latent frame of the video autoencoder",
           _S_ART_VIDEO, kind="int", low=1, high=64),
     # --- chapter 2: DiT scaling -------------------------------------------------------------
@@ -222,6 +228,11 @@ _PARAMS: tuple[Param, ...] = (
     Param("sora_params", 20e9, "parameters", "Sora's parameter count as the article assumes it",
           "article §04: 20B parameters plausible (its '30x DiT' follows from it)", low=0.0, low_open=True,
           high=1e14),
+    Param("attention", "linear", "counting rule",
+          "how a pass over the clip is counted: the article's linear extrapolation from DiT, or the "
+          "Sora-class transformer with attention per latent frame or over the whole clip (full 3D)",
+          "article §04: 524 x 10^9 x 30 x 180, linear in frames; open video models use full 3D attention [V]",
+          kind="choice", choices=("linear", "per-frame", "full-3d")),
     Param("train_count_images", False, "switch",
           "count the image share of the training data at one DiT image each (the article leaves it out)",
           "article §04's (180 / 2) prices only the video half; its 50/50 mix implies 0.5 x 180 + 0.5 x 1",
@@ -281,7 +292,7 @@ _PARAMS: tuple[Param, ...] = (
           "open video models sample with 50 steps (facts.md: Wan 2.1 [V])", kind="int", low=1, high=10_000),
     Param("sora_cfg_passes", 2, "passes per step", "forward passes per step of the Sora-class prediction",
           "classifier-free guidance: 2 passes, as the open video models", kind="int", low=1, high=4),
-    # --- chapter 7: uncertainty ---------------------------------------------------------------
+    # --- chapter 8: uncertainty ---------------------------------------------------------------
     Param("seed", 20240301, "integer", "seed of the Monte Carlo's random generator (same seed, same draws)",
           "this book's choice (the article's date); any seed is as good", kind="int", low=0, high=2**32 - 1),
     Param("draws", 200_000, "draws", "Monte Carlo draws of every uncertain parameter",
@@ -330,15 +341,16 @@ def validate(values: Mapping[str, Any], origin: str = "") -> dict[str, Any]:
 
 def _check_together(values: Mapping[str, Any]) -> None:
     """Constraints that involve several parameters (each checked when all its names are present)."""
-    if all(k in values for k in ("image_size", "vae_spatial_compression", "patch_size")):
+    if all(k in values for k in ("vae_spatial_compression", "patch_size")):
         side = values["vae_spatial_compression"] * values["patch_size"]
     else:
         side = 1
-    if side > 1 and values["image_size"] % side:
-        raise ParamError(
-            f"parameter 'image_size': got {values['image_size']}; expected a multiple of "
-            f"vae_spatial_compression x patch_size = {side}"
-        )
+    for name in ("image_size", "frame_width", "frame_height"):
+        if side > 1 and name in values and values[name] % side:
+            raise ParamError(
+                f"parameter '{name}': got {values[name]}; expected a multiple of "
+                f"vae_spatial_compression x patch_size = {side} (next valid: {-(-values[name] // side) * side})"
+            )
     if values.get("gpu") == "A100-SXM" and values.get("precision") == "fp8":
         raise ParamError("parameter 'precision': got 'fp8'; the A100-SXM has no FP8 units, expected bf16")
 
@@ -555,7 +567,7 @@ def resolve(
     return Params(values), base
 
 
-# --- uncertainty: a distribution per uncertain parameter (chapter 7) --------------------------
+# --- uncertainty: a distribution per uncertain parameter (chapter 8) --------------------------
 
 #: The distributions a parameter can carry, with what each needs.
 DISTRIBUTION_KINDS: tuple[str, ...] = ("fixed", "uniform", "log-uniform", "triangular")
@@ -563,7 +575,7 @@ DISTRIBUTION_KINDS: tuple[str, ...] = ("fixed", "uniform", "log-uniform", "trian
 
 @dataclass(frozen=True)
 class Distribution:
-    """What the Monte Carlo of chapter 7 draws for one parameter.
+    """What the Monte Carlo of chapter 8 draws for one parameter.
 
     ``kind`` is one of :data:`DISTRIBUTION_KINDS`. ``low``, ``high`` (and ``mode``
     for ``triangular``) are in the parameter's own unit and inside its allowed
@@ -609,7 +621,7 @@ DISTRIBUTIONS: dict[str, Distribution] = {d.name: d for d in (
     Distribution("inference_utilization", "uniform", 0.3, 0.6, source=_S_UTIL),
     Distribution("fleet_utilization", "uniform", 0.3, 0.6, source=_S_UTIL + "; the article's 50 % inside"),
     Distribution("tiktok_minutes_per_day", "log-uniform", 17e6, 40e6,
-                 source="article's 17M (34M x 30 s) to 40M (117M uploads x 20.5 s, Pfeffer et al. 2024)"),
+                 source="article's 17M (34M x 30 s) to 40M (117M uploads x 20.5 s on 10 April 2024, Steel, ..., Pfeffer 2025 [S])"),
     Distribution("tiktok_ai_share", "triangular", 0.1, 0.9, 0.5,
                  source="article §04 assumes 50 %; no measurement exists, this book's range around it"),
     Distribution("youtube_ai_share", "triangular", 0.05, 0.3, 0.15,

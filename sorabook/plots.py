@@ -7,7 +7,7 @@ same parameters give byte-identical pages.
 
 from __future__ import annotations
 
-__all__ = ["COLORS", "autoencoder_tokens", "break_even", "dit_scaling", "figure", "fleet_vs_share", "fleet_waterfall",
+__all__ = ["COLORS", "autoencoder_tokens", "break_even", "correction_waterfalls", "dit_scaling", "figure", "fleet_vs_share", "fleet_waterfall",
            "per_output", "training_budgets", "training_factors", "use"]
 
 #: Colour-blind-safe palette (Okabe-Ito), in the order series are drawn.
@@ -300,7 +300,7 @@ def compute_vs_length(seconds, parts, crossover_seconds=None):
     ax.legend(fontsize=8)
     return fig
 def uncertainty_ecdf(samples, labels, points, printed=None):
-    """Chapter 7: one empirical CDF panel per output, log x, with the point estimate marked.
+    """Chapter 8: one empirical CDF panel per output, log x, with the point estimate marked.
 
     ``samples``: ``{key: array of draws}``; ``labels``: ``{key: axis label}``;
     ``points``: ``{key: the article's value recomputed from its inputs}``;
@@ -331,7 +331,7 @@ def uncertainty_ecdf(samples, labels, points, printed=None):
 
 
 def tornado(rows_by_output, labels, top=8):
-    """Chapter 7: one tornado panel per output (log x), largest swing on top.
+    """Chapter 8: one tornado panel per output (log x), largest swing on top.
 
     ``rows_by_output``: ``{key: rows of sorabook.uncertainty.tornado}``; each bar
     spans the output with the parameter at its low and at its high end, the others
@@ -351,6 +351,43 @@ def tornado(rows_by_output, labels, top=8):
         if rows:
             ax.axvline(rows[0]["central"], color=COLORS[6], linewidth=0.8)
         ax.set_xscale("log")
+        ax.set_xlabel(labels[key])
+        ax.grid(axis="y", visible=False)
+    fig.tight_layout()
+    return fig
+
+
+def correction_waterfalls(walks, labels):
+    """Chapter 7: one horizontal waterfall per output (log x), from the article to the corrected value.
+
+    ``walks``: ``{key: rows of sorabook.corrections.walk}``; the first and last bars are
+    totals, each bar between spans the change one correction makes, blue where it raises
+    the output and vermilion where it lowers it, labelled with its factor.
+    """
+    import numpy as np
+
+    keys = list(walks)
+    n = max(len(walks[k]) for k in keys) + 1
+    fig, axes = figure(nrows=len(keys), ncols=1, figsize=(6.4, 0.26 * n * len(keys) + 0.9 * len(keys)))
+    for ax, key in zip(np.atleast_1d(axes), keys):
+        rows = walks[key]
+        names = ["article"] + [r["step"] for r in rows[1:]] + ["corrected"]
+        first, last = rows[0]["value"], rows[-1]["value"]
+        low = min(r["value"] for r in rows) / 3
+        y = list(range(len(names)))[::-1]
+        ax.barh(y[0], first - low, left=low, color=COLORS[5])
+        for pos, prev, r in zip(y[1:-1], rows[:-1], rows[1:]):
+            a, b = prev["value"], r["value"]
+            if a == b:
+                ax.plot([a, a], [pos - 0.35, pos + 0.35], color=COLORS[6], linewidth=1)
+            else:
+                ax.barh(pos, abs(b - a), left=min(a, b), color=COLORS[0] if b > a else COLORS[1])
+            ax.annotate(f"x{r['factor']:.3g}", (max(a, b), pos), xytext=(3, 0), textcoords="offset points",
+                        va="center", fontsize=7)
+        ax.barh(y[-1], last - low, left=low, color=COLORS[5])
+        ax.set_yticks(y, names, fontsize=8)
+        ax.set_xscale("log")
+        ax.set_xlim(low, max(r["value"] for r in rows) * 30)
         ax.set_xlabel(labels[key])
         ax.grid(axis="y", visible=False)
     fig.tight_layout()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from sorabook import dit, fleet, hardware, inference, latent, predict, training, transformer
+from sorabook import corrections, dit, fleet, hardware, inference, latent, predict, training, transformer
 from sorabook.params import Params, defaults
 from sorabook.results import Claim, ResultSpec
 
@@ -52,8 +52,12 @@ def _latent_frames(p: Params) -> float:
     return latent.latent_frames(_frames(p), p.temporal_compression)
 
 
-def _tokens_per_frame(p: Params) -> float:
+def _tokens_per_image(p: Params) -> float:
     return latent.tokens_per_latent_frame(p.image_size, p.image_size, p.vae_spatial_compression, p.patch_size)
+
+
+def _tokens_per_frame(p: Params) -> float:
+    return latent.tokens_per_latent_frame(p.frame_width, p.frame_height, p.vae_spatial_compression, p.patch_size)
 
 
 @_claim("pixel-positions", CH1, "a 512x512 image has 262,144 pixels", 262_144, "pixels")
@@ -76,7 +80,7 @@ def _compression_ratio(p: Params) -> float:
 
 @_result("dit-tokens-per-image", "tokens", "Transformer tokens of the example image", CH1, ",.0f")
 def _dit_tokens(p: Params) -> float:
-    return _tokens_per_frame(p)
+    return _tokens_per_image(p)
 
 
 @_claim("video-frames", CH1, "1 minute at 24 fps is 1,440 frames", 1_440, "frames")
@@ -89,6 +93,11 @@ def _video_frames(p: Params) -> float:
 @_result("latent-frames", "latent frames", "Latent frames of one video", CH1, ",.0f")
 def _latent_frames_result(p: Params) -> float:
     return _latent_frames(p)
+
+
+@_result("tokens-per-latent-frame", "tokens", "Transformer tokens of one latent frame of the video", CH1, ",.0f")
+def _tokens_per_frame_result(p: Params) -> float:
+    return _tokens_per_frame(p)
 
 
 @_result("tokens-per-video", "tokens", "Transformer tokens of one video", CH1, ",.0f")
@@ -109,6 +118,11 @@ def _dit_paper_train_flops(p: Params, row=_XL2_512, steps: float | None = None) 
     """The paper's convention (Gflops x batch x steps x 3) on a Table 4 row, in FLOPs."""
     return dit.training_compute(row.gflops * 1e9, p.dit_batch_size, p.dit_train_steps if steps is None else steps,
                                 p.flops_per_mac)
+
+
+def _dit_train_flop_count(p: Params) -> float:
+    """DiT-XL's training compute in FLOPs: the article's 10²¹ is in the paper's unit (multiply-accumulates)."""
+    return training.in_flops(p.dit_train_flops, p.flops_per_mac)
 
 
 def _train_h100_seconds(p: Params, flops: float, utilization: float | None = None) -> float:
@@ -171,14 +185,14 @@ def _dit_train_flops_paper_256(p: Params) -> float:
         "10²¹ FLOPs at the H100 SXM's dense BF16 peak; 11.7 rounds to 12")
 @_result("dit-train-h100-days", "GPU-days", "Days of one GPU for DiT-XL's training compute", CH2, ".3g")
 def _dit_train_days(p: Params) -> float:
-    return _train_h100_seconds(p, p.dit_train_flops) / hardware.SECONDS_PER_DAY
+    return _train_h100_seconds(p, _dit_train_flop_count(p)) / hardware.SECONDS_PER_DAY
 
 
 @_claim("dit-train-h100-months", CH2, "about 10²¹ FLOPs equal 0.4 H100s running for a month", 0.4, "GPU-months",
         "30-day months at the H100 SXM's dense BF16 peak; 0.39 printed to one digit is 0.4")
 @_result("dit-train-h100-months", "GPU-months", "GPU-months for DiT-XL's training compute", CH2, ".2g")
 def _dit_train_months(p: Params) -> float:
-    return _train_h100_seconds(p, p.dit_train_flops) / hardware.SECONDS_PER_DAY / p.days_per_month
+    return _train_h100_seconds(p, _dit_train_flop_count(p)) / hardware.SECONDS_PER_DAY / p.days_per_month
 
 
 # --- chapter 3: training estimate ---------------------------------------------------------
@@ -191,8 +205,7 @@ def _video_factor(p: Params, count_images: bool | None = None) -> float:
 
 
 def _sora_flops(p: Params, dataset_scale: float) -> float:
-    return training.sora_train_flops(p.dit_train_flops, p.model_scale, dataset_scale, _latent_frames(p),
-                                     p.video_data_fraction, p.train_count_images)
+    return corrections.train_flops(p, dataset_scale, _latent_frames(p))
 
 
 def _months(p: Params, flops: float, utilization: float | None = None) -> float:
@@ -292,7 +305,7 @@ def _dit_image_flops(p: Params) -> float:
 
 
 def _video_step_flops(p: Params) -> float:
-    return inference.video_flops_per_step(_dit_step_flops(p), p.model_scale, _latent_frames(p))
+    return corrections.video_step_flops(p, _latent_frames(p))
 
 
 def _video_flops(p: Params) -> float:
@@ -319,7 +332,7 @@ def _dit_image(p: Params) -> float:
 @_result("dit-break-even-images", "images", "Images after which DiT's inference equals its training compute",
          CH4, ".3g")
 def _dit_break_even(p: Params) -> float:
-    return inference.break_even_outputs(p.dit_train_flops, _dit_image_flops(p))
+    return inference.break_even_outputs(_dit_train_flop_count(p), _dit_image_flops(p))
 
 
 @_result("dit-break-even-instagram-days", "days", "DiT's break-even in days of Instagram uploads", CH4, ".2g")
@@ -616,12 +629,51 @@ def _sora_minute_minutes(p: Params) -> float:
          CH6, ".3g")
 def _sora_vs_article(p: Params) -> float:
     return _minutes_per_hour(Params(defaults())) / _sora_minutes(p)
-# --- chapter 7: uncertainty ------------------------------------------------------------------
-CH7 = "07-uncertainty"
+# --- chapter 7: what the estimate leaves out -------------------------------------------------
+CH7 = "07-corrections"
+
+
+def _corrected_result(key: str, base: str, description: str) -> None:
+    spec = RESULTS[base]
+
+    @_result(key, spec.unit, description, CH7, spec.fmt)
+    def _compute(p: Params) -> float:
+        return spec.compute(corrections.corrected(p))
+
+
+for _key, _base, _description in (
+    ("corrected-video-minutes-per-h100-hour", "video-minutes-per-h100-hour",
+     "Minutes of video per GPU-hour with every correction of the corrected scenario"),
+    ("corrected-train-h100-months-low", "train-h100-months-low",
+     "GPU-months of Sora's training, conservative, with every correction"),
+    ("corrected-train-h100-months-high", "train-h100-months-high",
+     "GPU-months of Sora's training, optimistic, with every correction"),
+    ("corrected-break-even-minutes-low", "break-even-minutes-low",
+     "Minutes of video at break-even, conservative, with every correction"),
+    ("corrected-fleet-gpus-peak", "fleet-gpus-peak", "GPUs needed at peak demand with every correction"),
+):
+    _corrected_result(_key, _base, _description)
+
+
+@_result("corrected-vs-article-minutes-ratio", "x", "Minutes of video per GPU-hour without the corrections over "
+         "with them", CH7, ".3g")
+def _corrected_minutes_ratio(p: Params) -> float:
+    start = p.replace(**{name: defaults()[name] for name in corrections.corrected_values()})
+    return _minutes_per_hour(start) / _minutes_per_hour(corrections.corrected(p))
+
+
+@_result("attention-share-corrected", "share", "Share of one pass in the attention products, corrected clip", CH7,
+         ".1%")
+def _attention_share_corrected(p: Params) -> float:
+    return corrections.clip_attention_share(corrections.corrected(p))
+
+
+# --- chapter 8: uncertainty ------------------------------------------------------------------
+CH8 = "08-uncertainty"
 
 
 def _percentile_result(output: str, q: int, unit: str, description: str, fmt: str) -> None:
-    @_result(f"{output}-p{q:02d}", unit, f"{description}, {q}th percentile of the Monte Carlo", CH7, fmt)
+    @_result(f"{output}-p{q:02d}", unit, f"{description}, {q}th percentile of the Monte Carlo", CH8, fmt)
     def _compute(p: Params) -> float:
         from sorabook import uncertainty
 
@@ -629,7 +681,7 @@ def _percentile_result(output: str, q: int, unit: str, description: str, fmt: st
 
 
 def _above_article_result(key: str, output: str, description: str, article_params: Callable[[], dict]) -> None:
-    @_result(key, "of draws", description, CH7, ".0%")
+    @_result(key, "of draws", description, CH8, ".0%")
     def _compute(p: Params) -> float:
         from sorabook import uncertainty
 

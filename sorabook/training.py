@@ -27,9 +27,11 @@ __all__ = [
     "days_on_cluster",
     "disclosed_rows",
     "factor_rows",
+    "in_flops",
     "peak_alternatives",
     "sensitivity_rows",
     "sora_train_flops",
+    "train_flops",
 ]
 
 
@@ -56,20 +58,47 @@ def sora_train_flops(dit_train_flops, model_scale, dataset_scale, latent_frames,
     1e21 x 30 x 4 x (180 / 2) = 1.08e25 (conservative) and x 10 = 2.7e25 (optimistic).
     Linear in every factor.
     """
-    mix = data_mix_factor(latent_frames, video_fraction, count_images)
-    out = np.multiply(dit_train_flops, model_scale)
-    return np.multiply(np.multiply(out, dataset_scale), mix)
+    return train_flops(dit_train_flops, 1.0, dataset_scale, np.multiply(model_scale, latent_frames), model_scale,
+                       video_fraction, count_images)
 
 
-def factor_rows(dit_train_flops, model_scale, dataset_scale, latent_frames, video_fraction,
-                count_images=False) -> list[dict]:
-    """The estimate as a chain of factors: each step's factor and the running product (FLOPs)."""
-    mix = float(data_mix_factor(latent_frames, video_fraction, count_images))
+def in_flops(table_flops, flops_per_mac):
+    """Compute in the DiT paper's unit (its "flops" are multiply-accumulates, chapter 2) in FLOPs:
+    ``table_flops x flops_per_mac`` (1, the article's reading, keeps the number)."""
+    return np.multiply(table_flops, flops_per_mac)
+
+
+def train_flops(dit_train_flops, flops_per_mac, dataset_scale, video_sample_factor, image_sample_factor,
+                video_fraction, count_images=False):
+    """Training compute from per-sample factors, in FLOPs: the article's formula, generalised.
+
+    ``dit_train_flops x flops_per_mac x dataset_scale x mix`` where ``mix`` is
+    :func:`data_mix_factor` of the compute of one video sample and of one image sample, each
+    in DiT-XL/2-512 passes (the article: 30 x 180 = 5,400 and 30, giving 0.5 x 5,400 = 2,700).
+    ``dit_train_flops`` is in the DiT paper's unit (its "flops" are multiply-accumulates,
+    chapter 2); ``flops_per_mac`` converts it. The sample factors come from
+    :func:`sorabook.corrections.sample_factor` (linear extrapolation or a counted architecture).
+    """
+    mix = data_mix_factor(video_sample_factor, video_fraction, count_images, image_sample_factor)
+    out = np.multiply(np.multiply(dit_train_flops, flops_per_mac), dataset_scale)
+    return np.multiply(out, mix)
+
+
+def factor_rows(dit_train_flops, flops_per_mac, dataset_scale, video_sample_factor, image_sample_factor,
+                video_fraction, count_images=False) -> list[dict]:
+    """The estimate as a chain of factors: each step's factor and the running product (FLOPs).
+
+    The chain of :func:`train_flops`: DiT-XL's compute in FLOPs, x the compute of one image
+    sample in DiT-XL/2-512 passes (the model size: 30 in the article), x data, x the rest of
+    the data mix (the video frames on the video share: 90). The product is the estimate.
+    """
+    mix = float(data_mix_factor(video_sample_factor, video_fraction, count_images, image_sample_factor))
+    image = float(image_sample_factor)
     steps = [
-        ("DiT-XL training compute", float(dit_train_flops)),
-        ("x model size", float(model_scale)),
+        ("DiT-XL training compute", float(np.multiply(dit_train_flops, flops_per_mac))),
+        ("x model size", image),
         ("x data", float(dataset_scale)),
-        ("x video frames on the video share", mix),
+        ("x video frames on the video share", mix / image),
     ]
     rows, running = [], 1.0
     for label, factor in steps:

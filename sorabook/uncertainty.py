@@ -1,7 +1,7 @@
 """Ranges instead of points: a seeded Monte Carlo over the whole chain, and a tornado.
 
 The article gives a low and a high for one factor (data: 4x-10x) and points for
-everything else. Chapter 7 draws every uncertain parameter from its distribution
+everything else. Chapter 8 draws every uncertain parameter from its distribution
 (:data:`sorabook.params.DISTRIBUTIONS`, or a scenario file's ``uncertainty:``) as
 one NumPy array per parameter and evaluates the book's own result functions
 (:data:`sorabook.report.RESULTS`) on those arrays: no model arithmetic is repeated

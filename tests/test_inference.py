@@ -60,8 +60,12 @@ def test_minutes_per_h100_hour():
 
 def test_training_formula():
     """Article §04: 10^21 x 30 x 4 x (180 / 2) ≈ 1.1 x 10^25 and 10^21 x 30 x 10 x (180 / 2) ≈ 2.7 x 10^25."""
-    assert_allclose(inference.training_flops(1e21, 30, 4, 180, 0.5), 1.08e25, rtol=1e-12)
-    assert_allclose(inference.training_flops(1e21, 30, 10, 180, 0.5), 2.7e25, rtol=1e-12)
+    from sorabook import corrections
+    from sorabook.params import Params, defaults
+
+    article = Params(defaults())
+    assert_allclose(corrections.train_flops(article, 4.0, 180), 1.08e25, rtol=1e-12)
+    assert_allclose(corrections.train_flops(article, 10.0, 180), 2.7e25, rtol=1e-12)
 
 
 def test_sora_break_even():

@@ -48,7 +48,7 @@ def test_only_sxm_dense_bf16_reproduces_4211():
 
 
 def test_factor_rows_end_at_the_estimate():
-    rows = training.factor_rows(1e21, 30, 4, 180, 0.5)
+    rows = training.factor_rows(1e21, 1.0, 4, 30 * 180, 30, 0.5)
     assert [r["factor"] for r in rows] == [1e21, 30, 4, 90]
     assert_allclose(rows[-1]["flops"], 1.08e25, rtol=1e-12)
 

@@ -1,4 +1,4 @@
-"""The Monte Carlo and tornado of chapter 7 (sorabook/uncertainty.py) and the distributions of the registry."""
+"""The Monte Carlo and tornado of chapter 8 (sorabook/uncertainty.py) and the distributions of the registry."""
 
 from __future__ import annotations
 
@@ -122,7 +122,7 @@ def test_central_values():
 def test_chapter_results_are_the_monte_carlo_percentiles():
     p, _ = P.resolve()
     sims = U.simulate(p, P.DISTRIBUTIONS)
-    got = report.compute(p, ["07-uncertainty"])
+    got = report.compute(p, ["08-uncertainty"])
     for key in ("train-h100-months", "video-minutes-per-h100-hour", "fleet-gpus-peak"):
         q = U.percentiles(sims[key])
         assert got[f"{key}-p05"] == q[5] and got[f"{key}-p50"] == q[50] and got[f"{key}-p95"] == q[95]

@@ -1,0 +1,160 @@
+"""The correction switches of chapters 1-5 and the walk of chapter 7 (sorabook/corrections.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from sorabook import corrections, dit, latent, params, pipeline, predict, report, transformer
+from sorabook.params import REGISTRY, Params, defaults
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTICLE = Params(defaults())
+CHAIN = ("video-minutes-per-h100-hour", "train-h100-months-low", "train-h100-months-high",
+         "break-even-minutes-low", "fleet-gpus-peak")
+
+
+class _Reads(Params):
+    """A complete parameter set that records every name a computation reads."""
+
+    __slots__ = ()
+    seen: set[str] = set()
+
+    def __getattr__(self, name):
+        _Reads.seen.add(name)
+        return super().__getattr__(name)
+
+    def replace(self, **changes):
+        return _Reads({**dict(self), **changes})
+
+
+@pytest.mark.parametrize("chapter", report.CHAPTERS)
+def test_every_chapter_declares_what_its_results_read_in_every_mode(chapter):
+    # A chapter that read an undeclared parameter would fail (or, worse, a scenario change
+    # would not re-execute it): check every counting rule, not only the article's.
+    declared = set(pipeline.chapter_parameters(ROOT / "notebooks" / f"{chapter}.md"))
+    for mode in corrections.ATTENTION_MODES:
+        _Reads.seen = set()
+        base = _Reads({**defaults(), "attention": mode, "draws": 1000})
+        for spec in report.RESULTS.values():
+            if spec.chapter == chapter:
+                spec.compute(base)
+        missing = _Reads.seen - declared
+        assert not missing, f"{chapter} reads {sorted(missing)} with attention={mode} but does not declare them"
+
+
+def test_linear_mode_is_the_article_and_resolution_scales_tokens():
+    # The article prices a latent frame as one 512x512 DiT image: factor 30 x 180 = 5,400.
+    assert corrections.REFERENCE_TOKENS == 1024
+    assert_allclose(corrections.sample_factor(ARTICLE, 180), 30 * 180, rtol=1e-15)
+    # 1280x720: 80 x 45 = 3,600 tokens per latent frame, 3600/1024 of the price (hand count).
+    p = ARTICLE.replace(frame_width=1280, frame_height=720)
+    assert_allclose(corrections.sample_factor(p, 180), 30 * 180 * 3600 / 1024, rtol=1e-15)
+    r0, r1 = report.compute(ARTICLE), report.compute(p)
+    assert_allclose(r1["video-minutes-per-h100-hour"], r0["video-minutes-per-h100-hour"] * 1024 / 3600, rtol=1e-12)
+    assert_allclose(r1["train-h100-months-low"], r0["train-h100-months-low"] * 3600 / 1024, rtol=1e-12)
+    assert r1["tokens-per-video"] == 180 * 3600
+
+
+def test_flops_per_mac_doubles_training_and_inference_and_leaves_break_even():
+    r0, r2 = report.compute(ARTICLE), report.compute(ARTICLE.replace(flops_per_mac=2.0))
+    assert_allclose(r2["video-minutes-per-h100-hour"], r0["video-minutes-per-h100-hour"] / 2, rtol=1e-12)
+    assert_allclose(r2["train-h100-months-low"], r0["train-h100-months-low"] * 2, rtol=1e-12)
+    assert_allclose(r2["break-even-minutes-low"], r0["break-even-minutes-low"], rtol=1e-12)
+    assert_allclose(r2["dit-break-even-images"], r0["dit-break-even-images"], rtol=1e-12)
+
+
+def test_architecture_modes_count_the_sora_class_transformer():
+    # per-frame: each of 180 latent frames is one 1,024-token sequence through the 20B model.
+    model = corrections.architecture(20e9, 8, 8, 2, 4, "per-frame")
+    assert model.layers == 45 and model.hidden == 5760  # predict.sora_corrected_model's rule
+    one = transformer.forward_macs(model.with_(attention="full"), 512, 512, 8)  # one latent frame
+    assert_allclose(corrections.pass_macs("per-frame", 20e9, 512, 512, 180, 8, 8, 2, 4), 180 * one, rtol=1e-12)
+    # full 3D over one latent frame is the same pass; over 180 the attention products grow 180^2.
+    assert_allclose(corrections.pass_macs("full-3d", 20e9, 512, 512, 1, 8, 8, 2, 4), one, rtol=1e-12)
+    full = transformer.forward_macs_breakdown(model.with_(attention="full"), 512, 512, 1440)
+    per = transformer.forward_macs_breakdown(model, 512, 512, 1440)
+    assert_allclose(full["attention products"], 180 * per["attention products"], rtol=1e-12)
+    assert_allclose(full["MLP"], per["MLP"], rtol=1e-12)
+    # Hand count of the products: N x 2 S^2 a = 45 x 2 x 184,320^2 x 5,760.
+    assert_allclose(full["attention products"], 45 * 2 * 184_320**2 * 5760, rtol=1e-12)
+
+
+def test_architecture_modes_vectorise_over_draws():
+    lat = np.array([180, 180, 90, 180])
+    got = corrections.pass_macs("full-3d", 20e9, 512, 512, lat, 8, 8, 2, 4)
+    want = [corrections.pass_macs("full-3d", 20e9, 512, 512, int(x), 8, 8, 2, 4) for x in lat]
+    assert got.shape == (4,)
+    assert_allclose(got, want, rtol=0)
+    # The Monte Carlo passes arrays of draws through the same result functions.
+    p = ARTICLE.replace(attention="full-3d")
+    arr = report.RESULTS["video-minutes-per-h100-hour"].compute(Params({**dict(p), "diffusion_steps": np.array([50.0, 250.0])}))
+    assert_allclose(arr[0] / arr[1], 5.0, rtol=1e-12)
+    assert_allclose(arr[1], report.compute(p)["video-minutes-per-h100-hour"], rtol=1e-12)
+
+
+def test_break_even_does_not_depend_on_the_counting_rule():
+    # Training and inference are priced by the same pass, so the ratio survives any count
+    # (up to DiT's printed 524.60 vs the counted 524.5 Gflops in the linear rule).
+    base = report.compute(ARTICLE)["break-even-minutes-low"]
+    for mode in ("per-frame", "full-3d"):
+        got = report.compute(ARTICLE.replace(attention=mode))["break-even-minutes-low"]
+        assert_allclose(got, base * 524.60e9 / corrections.REFERENCE_MACS, rtol=1e-9)
+
+
+def test_dit_counts_come_from_the_transformer_counter():
+    xl = dit.config("XL")
+    assert dit.param_count(xl, 2) == transformer.param_count(transformer.dit(28, 1152, 16, 2)) == 674_834_720
+    assert_allclose(dit.forward_macs(xl, 2, 512), transformer.forward_macs(transformer.dit(28, 1152, 16, 2), 512, 512, 1))
+
+
+def test_frame_size_must_fit_the_autoencoder_and_patch():
+    with pytest.raises(params.ParamError, match=r"frame_height.*1080.*multiple of .* 16 \(next valid: 1088\)"):
+        params.resolve(sets=["frame_height=1080"])
+
+
+def test_corrected_scenario_is_documented_and_switches_each_correction_on():
+    values = corrections.corrected_values()
+    assert values, "the corrected scenario sets parameters"
+    for name, value in values.items():
+        assert name in corrections.REASONS, f"{name}: no reason documented"
+        key = corrections.REASONS[name][2]
+        assert key is None or f"{{{key}," in (ROOT / "book" / "references.bib").read_text(), key
+        assert value != REGISTRY[name].default, f"{name}: the corrected value is the article's"
+    p = params.resolve(scenario="corrected")[0]
+    assert p.attention == "full-3d" and p.flops_per_mac == 2.0
+
+
+def test_walk_starts_at_the_article_and_ends_at_the_corrected_value():
+    for key in CHAIN:
+        rows = corrections.walk(ARTICLE, report.RESULTS[key].compute)
+        assert rows[0]["value"] == report.compute(ARTICLE)[key]
+        assert rows[-1]["value"] == report.RESULTS[key].compute(corrections.corrected(ARTICLE))
+        product = rows[0]["value"] * np.prod([r["factor"] for r in rows[1:]])
+        assert_allclose(product, rows[-1]["value"], rtol=1e-9)
+    # Known single factors (hand-derived): MAC = 2 FLOP halves minutes, guidance halves them,
+    # 250 -> 50 steps multiplies by 5, 720p costs 3600/1024 of a 512x512 frame.
+    rows = {r["step"]: r for r in corrections.walk(ARTICLE, report.RESULTS[CHAIN[0]].compute)}
+    assert_allclose(rows["flops_per_mac"]["factor"], 0.5, rtol=1e-12)
+    assert_allclose(rows["cfg_passes"]["factor"], 0.5, rtol=1e-12)
+    assert_allclose(rows["diffusion_steps"]["factor"], 5.0, rtol=1e-12)
+    assert_allclose(rows["frame size"]["factor"], 1024 / 3600, rtol=1e-12)
+    assert rows["frame size"]["changes"] == {"frame_width": 1280, "frame_height": 720}
+
+
+def test_walk_from_the_corrected_scenario_is_the_same_walk():
+    # In the corrected scenario the start resets the corrections: the same bars.
+    a = corrections.walk(ARTICLE, report.RESULTS[CHAIN[0]].compute)
+    b = corrections.walk(params.resolve(scenario="corrected")[0], report.RESULTS[CHAIN[0]].compute)
+    assert [r["value"] for r in a] == [r["value"] for r in b]
+
+
+def test_corrected_results_equal_the_chain_in_the_corrected_scenario():
+    p = params.resolve(scenario="corrected")[0]
+    r = report.compute(p)
+    assert_allclose(r["corrected-video-minutes-per-h100-hour"], r["video-minutes-per-h100-hour"], rtol=0)
+    assert_allclose(r["corrected-fleet-gpus-peak"], r["fleet-gpus-peak"], rtol=0)
+    assert_allclose(r["corrected-train-h100-months-low"], r["train-h100-months-low"], rtol=0)
