@@ -45,6 +45,7 @@ __all__ = [
     "clip_attention_share",
     "pass_macs",
     "resolution_factor",
+    "sora_depth",
     "sample_factor",
     "corrected",
     "corrected_values",
@@ -69,7 +70,29 @@ def resolution_factor(tokens_per_latent_frame):
     return np.divide(tokens_per_latent_frame, REFERENCE_TOKENS)
 
 
-@lru_cache(maxsize=64)
+#: Depths the Sora-class shape rule is tabulated over (a 10¹⁴-parameter model has about 800).
+_MAX_DEPTH = 1200
+
+
+@lru_cache(maxsize=1)
+def _log_params_by_depth() -> np.ndarray:
+    from sorabook import predict  # predict imports the hardware tables; only the architecture modes need it
+
+    return np.log([transformer.param_count(transformer.scaled_shape(predict.SORA_TEMPLATE, n))
+                   for n in range(1, _MAX_DEPTH + 1)])
+
+
+def sora_depth(sora_params):
+    """Layers of the Sora-class transformer of ``sora_params`` parameters (array-wise): the depth
+    whose parameter count is nearest in ratio, as :func:`sorabook.predict.sora_corrected_model`
+    chooses it (20 x 10⁹: 45 layers)."""
+    logs = _log_params_by_depth()
+    x = np.log(np.asarray(sora_params, dtype=float))
+    i = np.clip(np.searchsorted(logs, x), 1, len(logs) - 1)
+    depth = np.where(x - logs[i - 1] <= logs[i] - x, i, i + 1)  # 1-based: index i - 1 is depth i
+    return depth if depth.ndim else int(depth)
+
+
 def architecture(sora_params: float, temporal: int, spatial: int, patch: int, channels: int,
                  attention: str) -> transformer.VideoDiT:
     """The Sora-class transformer of ``sora_params`` parameters on the book's tokenisation.
@@ -80,20 +103,25 @@ def architecture(sora_params: float, temporal: int, spatial: int, patch: int, ch
     ``patch`` x ``patch`` patches are the book's parameters, so every count sees the
     tokens chapter 1 computes. ``attention``: ``per-frame`` or ``full-3d``.
     """
-    if attention not in ATTENTION_MODES[1:]:
-        raise ValueError(f"attention: got {attention!r}; expected one of {ATTENTION_MODES[1:]}")
-    from sorabook import predict  # predict imports the hardware tables; only the architecture modes need it
-
-    model = predict.sora_corrected_model(float(sora_params))
-    return model.with_(vae=(int(temporal), int(spatial), int(spatial)), patch=(1, int(patch), int(patch)),
-                       latent_channels=int(channels), causal=False,
-                       attention="full" if attention == "full-3d" else "per-frame")
+    return _architecture(sora_depth(sora_params), int(temporal), int(spatial), int(patch), int(channels), attention)
 
 
 @lru_cache(maxsize=256)
-def _pass_macs_scalar(sora_params: float, width: int, height: int, latent_frames: int, temporal: int,
+def _architecture(depth: int, temporal: int, spatial: int, patch: int, channels: int,
+                  attention: str) -> transformer.VideoDiT:
+    if attention not in ATTENTION_MODES[1:]:
+        raise ValueError(f"attention: got {attention!r}; expected one of {ATTENTION_MODES[1:]}")
+    from sorabook import predict
+
+    model = transformer.scaled_shape(predict.SORA_TEMPLATE, depth, name=f"Sora-class, {depth} layers")
+    return model.with_(vae=(temporal, spatial, spatial), patch=(1, patch, patch), latent_channels=channels,
+                       causal=False, attention="full" if attention == "full-3d" else "per-frame")
+
+
+@lru_cache(maxsize=1024)
+def _pass_macs_scalar(depth: int, width: int, height: int, latent_frames: int, temporal: int,
                       spatial: int, patch: int, channels: int, attention: str) -> tuple[float, float]:
-    model = architecture(sora_params, temporal, spatial, patch, channels, attention)
+    model = _architecture(depth, temporal, spatial, patch, channels, attention)
     parts = transformer.forward_macs_breakdown(model, width, height, latent_frames * temporal)
     total = float(sum(parts.values()))
     products = float(parts["attention products"] + parts["cross-attention products"])
@@ -106,13 +134,10 @@ def _over_unique(func: Callable[..., tuple[float, float]], index: int, *args):
     shape = arrays[0].shape
     if not shape:
         return func(*[a.item() for a in arrays])[index]
-    rows = np.stack([a.ravel().astype(object) for a in arrays], axis=1)
-    cache: dict[tuple, float] = {}
-    out = np.empty(rows.shape[0])
-    for i, row in enumerate(map(tuple, rows)):
-        if row not in cache:
-            cache[row] = func(*row)[index]
-        out[i] = cache[row]
+    rows = np.stack([a.ravel().astype(float) for a in arrays], axis=1)
+    unique, inverse = np.unique(rows, axis=0, return_inverse=True)
+    values = np.array([func(*row)[index] for row in unique.tolist()])
+    out = values[np.ravel(inverse)]
     return out.reshape(shape)
 
 
@@ -124,21 +149,22 @@ def pass_macs(attention, sora_params, width, height, latent_frames, temporal, sp
     frames must be whole numbers and the frame sides multiples of ``spatial x patch``
     (the parameters are validated for that).
     """
-    def scalar(s, w, h, lat, t, sp, pt, c):
-        return _pass_macs_scalar(float(s), int(w), int(h), int(round(lat)), int(t), int(sp), int(pt), int(c),
-                                 attention)
+    def scalar(n, w, h, lat, t, sp, pt, c):
+        return _pass_macs_scalar(int(n), int(w), int(h), int(round(lat)), int(t), int(sp), int(pt), int(c), attention)
 
-    return _over_unique(scalar, 0, sora_params, width, height, latent_frames, temporal, spatial, patch, channels)
+    return _over_unique(scalar, 0, sora_depth(sora_params), width, height, latent_frames, temporal, spatial, patch,
+                        channels)
 
 
 def attention_share(attention, sora_params, width, height, latent_frames, temporal, spatial, patch, channels):
     """Share of one pass in the token-token products (self and cross), for the architecture modes."""
-    def scalar(s, w, h, lat, t, sp, pt, c):
-        total, products = _pass_macs_scalar(float(s), int(w), int(h), int(round(lat)), int(t), int(sp), int(pt),
-                                            int(c), attention)
+    def scalar(n, w, h, lat, t, sp, pt, c):
+        total, products = _pass_macs_scalar(int(n), int(w), int(h), int(round(lat)), int(t), int(sp), int(pt), int(c),
+                                            attention)
         return products / total, 0.0
 
-    return _over_unique(scalar, 0, sora_params, width, height, latent_frames, temporal, spatial, patch, channels)
+    return _over_unique(scalar, 0, sora_depth(sora_params), width, height, latent_frames, temporal, spatial, patch,
+                        channels)
 
 
 def clip_attention_share(p: Params) -> float:

@@ -609,6 +609,9 @@ DISTRIBUTIONS: dict[str, Distribution] = {d.name: d for d in (
     Distribution("model_scale", "log-uniform", 10e9 / _DIT_XL_PARAMS, 30e9 / _DIT_XL_PARAMS,
                  source="10B-30B parameters over DiT-XL's 675M (article: 20B -> 30x, compute in proportion "
                         "to parameters); open video models of 10B (Mochi 1) to 30B (Movie Gen, Step-Video)"),
+    Distribution("sora_params", "log-uniform", 10e9, 30e9,
+                 source="the same 10B-30B as model_scale, for the counted transformer of the architecture modes "
+                        "(attention per-frame or full-3d; the linear count reads model_scale instead)"),
     Distribution("dataset_scale_low", "log-uniform", 4.0, 10.0,
                  source="article §04: 4x-10x more compute than DiT from data (one factor between its two ends)"),
     Distribution("video_data_fraction", "triangular", 0.25, 0.75, 0.5,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from pathlib import Path
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +28,10 @@ __all__ = [
     "DEFAULT_MFU",
     "MEASUREMENTS",
     "Measurement",
+    "OWN_FORWARD_FILE",
+    "OWN_FORWARD_GPU",
     "PRESETS",
+    "SORA_TEMPLATE",
     "Preset",
     "calibrate_mfu",
     "calibration_rows",
@@ -36,6 +40,9 @@ __all__ = [
     "implied_mfu",
     "measured_seconds",
     "minutes_per_gpu_hour",
+    "own_forward",
+    "own_forward_rows",
+    "own_video_seconds",
     "predict",
     "preset_rows",
     "sora_class_video",
@@ -105,6 +112,10 @@ _COG_ASSUMPTIONS = (
     "classifier-free guidance: 2 passes per step (the pipeline batches them)",
     "8 frames per second (49 frames = about 6 s)",
 )
+
+
+#: The architecture the Sora-class transformer is scaled from (:func:`sora_corrected_model`).
+SORA_TEMPLATE: VideoDiT = _WAN14
 
 
 def sora_corrected_model(params: float = 20e9) -> VideoDiT:
@@ -456,3 +467,48 @@ def variant_rows(model: VideoDiT, width: int, height: int, frames: int, video_se
         rows.append({"change": label, "seconds_per_video": r["seconds_per_video"],
                      "minutes": float(minutes_per_gpu_hour(video_seconds, r["gpu_hours_per_video"]))})
     return rows
+
+
+# --- this project's own timings of the transformer alone -------------------------------------
+
+#: Forward passes timed by this project (``benchmarks/gpu/dit_forward.py``, one NVIDIA H200,
+#: bf16, eager PyTorch with random weights): the transformer's blocks alone, no autoencoder or
+#: text encoder. The raw output of the run; ``benchmarks/gpu/README.md`` says how it was made.
+OWN_FORWARD_FILE = Path(__file__).parent / "data" / "dit_forward-h200.json"
+#: The catalogue GPU those timings ran on.
+OWN_FORWARD_GPU = "H200-SXM"
+
+
+def own_forward_rows(path: Path = OWN_FORWARD_FILE) -> list[dict]:
+    """This project's measured forward passes: per case the tokens, batch, median seconds, the
+    FLOPs the script counted (2 x MACs of the blocks) and the utilisation of the dense BF16 peak
+    of :data:`OWN_FORWARD_GPU` in :mod:`sorabook.hardware`."""
+    import json
+
+    data = json.loads(Path(path).read_text())
+    peak = hardware.peak_flops_per_s(OWN_FORWARD_GPU, "bf16")
+    rows = []
+    for c in data["cases"]:
+        rows.append({
+            "case": c["name"], "model": c["model"], "video": c["video"], "layers": c["layers"],
+            "hidden": c["hidden"], "tokens": float(c["tokens"]), "batch": c["batch"], "repeats": c["repeats"],
+            "median_s": c["median_s"], "flops": c["flops"], "tflops": c["flops"] / c["median_s"] / 1e12,
+            "mfu": c["flops"] / c["median_s"] / peak, "attention_share": c["attention_share"],
+            "device": data["env"]["device"], "torch": data["env"]["torch"],
+        })
+    return rows
+
+
+def own_forward(case: str) -> dict:
+    """One case of :func:`own_forward_rows` by name (``"wan14b-720p-81f"``)."""
+    return next(r for r in own_forward_rows() if r["case"] == case)
+
+
+def own_video_seconds(case: str, preset: str) -> float:
+    """Transformer seconds of one video from a timed forward pass: the median pass of ``case``
+    (batch 1) x the steps of the preset's measurement x the preset's passes per step."""
+    row = own_forward(case)
+    if row["batch"] != 1:
+        raise ValueError(f"case {case!r}: batch {row['batch']}; expected a timing of one video (batch 1)")
+    m = next(m for m in MEASUREMENTS if m.preset == preset)
+    return row["median_s"] * m.steps * PRESETS[preset].cfg_passes

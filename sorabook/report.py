@@ -572,6 +572,30 @@ def _calibrated_vs_published(p: Params) -> float:
     return _calibrated()[0] / p.measured_mfu_delavande
 
 
+@_result("own-mfu-wan14b-720p", "share of peak", "Utilisation of Wan 2.1 14B's transformer blocks at 1280x720, "
+         "81 frames, timed by this project on one H200", CH6, ".3f")
+def _own_mfu_wan(p: Params) -> float:
+    return predict.own_forward("wan14b-720p-81f")["mfu"]
+
+
+@_result("own-mfu-dit-xl2-512", "share of peak", "Utilisation of DiT-XL/2's blocks at 512x512 (batch 64), timed by "
+         "this project on one H200", CH6, ".3f")
+def _own_mfu_dit(p: Params) -> float:
+    return predict.own_forward("dit-xl2-512-b64")["mfu"]
+
+
+@_result("own-wan14b-transformer-seconds", "s", "Transformer seconds of one Wan 2.1 14B video (720p, 81 frames, "
+         "50 steps x 2 passes) from this project's H200 timing", CH6, ",.0f")
+def _own_wan_seconds(p: Params) -> float:
+    return predict.own_video_seconds("wan14b-720p-81f", "wan2.1-14b")
+
+
+@_result("own-vs-measured-wan-seconds", "share", "This project's transformer seconds over the measured end-to-end "
+         "1,875 s of Wan 2.1 14B", CH6, ".2f")
+def _own_vs_measured(p: Params) -> float:
+    return _own_wan_seconds(p) / predict.measured_seconds(predict.MEASUREMENTS[0])
+
+
 @_result("hunyuan-predicted-energy-wh", "Wh", "Predicted energy of one HunyuanVideo video at board power and the "
          "calibrated utilisation", CH6, ",.0f")
 def _hunyuan_energy(p: Params) -> float:

@@ -63,6 +63,7 @@ __all__ = [
     "latent_frames",
     "param_breakdown",
     "param_count",
+    "scaled_shape",
     "shape_for_params",
     "step_flops",
     "tokens",
@@ -438,20 +439,32 @@ def shape_for_params(target_params: float, template: VideoDiT, width_per_layer: 
     and the width to a whole number of heads. Wan 2.1 14B (40 x 5120, heads of 128, FFN
     13824) scaled to 20 x 10⁹ parameters gives 45 layers of width 5760.
     """
+    def build(depth: int) -> VideoDiT:
+        return scaled_shape(template, depth, width_per_layer, name)
+
+    def miss(depth: int) -> float:
+        return abs(math.log(param_count(build(depth)) / target_params))
+
+    per = param_count(build(10)) / 10 ** 3  # params ≈ k·N³: a first guess, then walk to the nearest
+    depth = max(1, int(round((target_params / per) ** (1 / 3))))
+    while miss(depth + 1) < miss(depth):  # the counts grow with the depth: one way is downhill
+        depth += 1
+    while depth > 1 and miss(depth - 1) <= miss(depth):
+        depth -= 1
+    return build(depth)
+
+
+def scaled_shape(template: VideoDiT, depth: int, width_per_layer: float | None = None,
+                 name: str = "scaled") -> VideoDiT:
+    """The template at ``depth`` layers under :func:`shape_for_params`'s rule: width
+    ``width_per_layer x depth`` (default: the template's own ratio) rounded to whole heads of
+    the template's head width, the template's MLP ratio, no dual-stream blocks."""
     ratio = width_per_layer or template.hidden / template.layers
     head = template.head_dim or template.hidden // template.heads
-    ffn_ratio = template.ffn / template.hidden
-
-    def build(depth: int) -> VideoDiT:
-        heads = max(1, int(round(ratio * depth / head)))
-        d = heads * head
-        return template.with_(name=name, layers=depth, hidden=d, heads=heads, head_dim=head,
-                              mlp_hidden=int(round(ffn_ratio * d)), dual_stream_layers=0)
-
-    per = param_count(build(10)) / 10 ** 3  # params ≈ k·N³: a first guess, then the best neighbour
-    guess = max(1, int(round((target_params / per) ** (1 / 3))))
-    options = [build(dd) for dd in range(max(1, guess - 2), guess + 3)]
-    return min(options, key=lambda mdl: abs(math.log(param_count(mdl) / target_params)))
+    heads = max(1, int(round(ratio * depth / head)))
+    d = heads * head
+    return template.with_(name=name, layers=depth, hidden=d, heads=heads, head_dim=head,
+                          mlp_hidden=int(round(template.ffn / template.hidden * d)), dual_stream_layers=0)
 
 
 def attention_dominates_from(model: VideoDiT, width, height, max_frames: int = 100_000):

@@ -158,3 +158,23 @@ def test_corrected_results_equal_the_chain_in_the_corrected_scenario():
     assert_allclose(r["corrected-video-minutes-per-h100-hour"], r["video-minutes-per-h100-hour"], rtol=0)
     assert_allclose(r["corrected-fleet-gpus-peak"], r["fleet-gpus-peak"], rtol=0)
     assert_allclose(r["corrected-train-h100-months-low"], r["train-h100-months-low"], rtol=0)
+
+
+def test_sora_depth_matches_the_shape_rule_array_wise():
+    sizes = np.geomspace(1e9, 1e12, 40)
+    want = [predict.sora_corrected_model(float(s)).layers for s in sizes]
+    assert corrections.sora_depth(sizes).tolist() == want
+    assert corrections.sora_depth(20e9) == 45
+
+
+def test_model_size_draws_reach_the_architecture_count():
+    # A Monte Carlo draw of sora_params changes the full-3d count and only it; draws that give
+    # the same depth give the same count (the count is made once per depth).
+    p = ARTICLE.replace(attention="full-3d")
+    sizes = np.array([10e9, 20e9, 20.1e9, 30e9])
+    got = report.RESULTS["video-minutes-per-h100-hour"].compute(Params({**dict(p), "sora_params": sizes}))
+    want = [report.compute(p.replace(sora_params=float(s)))["video-minutes-per-h100-hour"] for s in sizes]
+    assert_allclose(got, want, rtol=1e-12)
+    assert got[0] > got[1] > got[3]
+    linear = report.RESULTS["video-minutes-per-h100-hour"].compute(Params({**defaults(), "sora_params": sizes}))
+    assert np.all(np.asarray(linear) == report.compute(ARTICLE)["video-minutes-per-h100-hour"])

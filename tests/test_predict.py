@@ -161,3 +161,28 @@ def test_gpu_catalogue_is_the_one_of_hardware():
     """The predictor uses sorabook.hardware's catalogue (no duplicate): every GPU is accepted."""
     for name in hardware.GPUS:
         assert cli.main(["predict", "--model", "dit-xl-2", "--gpu", name, "--format", "json"]) == 0
+
+
+def test_own_forward_timings_count_what_the_book_counts():
+    """The committed H200 timings (benchmarks/gpu/dit_forward.py): the FLOPs the script counted
+    for each preset-shaped case are the book's count of the same blocks (the script builds no
+    patch embedding, text projection, timestep embedder or final layer: under 0.1 %)."""
+    import re
+
+    from sorabook import transformer
+
+    rows = predict.own_forward_rows()
+    assert {r["case"] for r in rows} >= {"wan14b-720p-81f", "dit-xl2-512-b64"}
+    for r in rows:
+        if r["model"] not in predict.PRESETS:
+            continue
+        model = predict.get_preset(r["model"]).model
+        w, h, f = (int(x) for x in re.match(r"(\d+)x(\d+)(?:x(\d+))?", r["video"]).groups(default="1"))
+        counted = float(transformer.forward_flops(model, w, h, f))
+        assert transformer.tokens(model, w, h, f)["sequence"] == r["tokens"]
+        assert 0.999 < r["flops"] / r["batch"] / counted <= 1.0, r["case"]
+        assert 0 < r["mfu"] < 1
+    # utilisation = FLOPs / seconds / the catalogue's dense BF16 peak of the H200
+    wan = predict.own_forward("wan14b-720p-81f")
+    assert wan["mfu"] == pytest.approx(wan["flops"] / wan["median_s"] / 989e12, rel=1e-12)
+    assert predict.own_video_seconds("wan14b-720p-81f", "wan2.1-14b") == pytest.approx(wan["median_s"] * 100)
