@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_param_args(r)
     r.add_argument("--format", choices=("table", "json", "csv"), default="table")
     r.add_argument("--uncertainty", action="store_true",
-                   help="print 5/50/95 percentiles of the headline results (Monte Carlo, chapter 7)")
+                   help="print 5/50/95 percentiles of the headline results (Monte Carlo, chapter 8)")
     r.add_argument("--draws", metavar="N", help="Monte Carlo draws (with --uncertainty; default: the parameter)")
     r.add_argument("--seed", metavar="S", help="Monte Carlo seed (with --uncertainty; default: the parameter)")
 
@@ -377,12 +377,13 @@ def _number(text: str):
 def cmd_uncertainty(args) -> int:
     """``sorabook results --uncertainty``: percentiles of the headline results (sorabook.uncertainty)."""
     from sorabook import uncertainty
-    from sorabook.params import load_uncertainty, validate
+    from sorabook.params import distributions as scenario_distributions
+    from sorabook.params import validate
 
     params, scenario = _resolve(args)
     changes = {k: _number(v) for k, v in (("draws", args.draws), ("seed", args.seed)) if v is not None}
     params = params.replace(**validate(changes, "--" + next(iter(changes)) if len(changes) == 1 else "the command line"))
-    distributions = load_uncertainty(args.scenario, args.params)
+    distributions = scenario_distributions(params)
     sims = uncertainty.simulate(params, distributions)
     points = uncertainty.point(params)
     rows = {}

@@ -129,16 +129,24 @@ def _pass_macs_scalar(depth: int, width: int, height: int, latent_frames: int, t
 
 
 def _over_unique(func: Callable[..., tuple[float, float]], index: int, *args):
-    """``func`` (scalar arguments) on broadcast array arguments, evaluated once per distinct row."""
-    arrays = np.broadcast_arrays(*[np.asarray(a) for a in args])
-    shape = arrays[0].shape
+    """``func`` (scalar arguments) on broadcast array arguments, evaluated once per distinct row.
+
+    Arguments that are single values stay out of the search for distinct rows; the others
+    are coded column by column, so a million draws of one or two parameters cost a few sorts.
+    """
+    arrays = [np.asarray(a, dtype=float) for a in args]
+    shape = np.broadcast_shapes(*(a.shape for a in arrays))
     if not shape:
         return func(*[a.item() for a in arrays])[index]
-    rows = np.stack([a.ravel().astype(float) for a in arrays], axis=1)
-    unique, inverse = np.unique(rows, axis=0, return_inverse=True)
-    values = np.array([func(*row)[index] for row in unique.tolist()])
-    out = values[np.ravel(inverse)]
-    return out.reshape(shape)
+    flat = [np.broadcast_to(a, shape).ravel() for a in arrays]
+    key = np.zeros(flat[0].size, dtype=np.int64)
+    for a, column in zip(arrays, flat):
+        if a.size > 1:  # code the rows column by column, renumbering as it goes: keys stay below rows²
+            codes = np.unique(column, return_inverse=True)[1].ravel()
+            key = np.unique(key * (int(codes.max()) + 1) + codes, return_inverse=True)[1].ravel()
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    results = np.array([func(*[column[j].item() for column in flat])[index] for j in first])
+    return results[np.ravel(inverse)].reshape(shape)
 
 
 def pass_macs(attention, sora_params, width, height, latent_frames, temporal, spatial, patch, channels):

@@ -39,6 +39,7 @@ __all__ = [
     "validate",
     "DISTRIBUTIONS",
     "Distribution",
+    "distributions",
     "load_uncertainty",
     "parse_uncertainty",
 ]
@@ -61,7 +62,8 @@ class ParamError(ValueError):
 class Param:
     """One assumption of the book.
 
-    ``kind`` is ``"float"``, ``"int"``, ``"bool"`` or ``"choice"``. Numeric
+    ``kind`` is ``"float"``, ``"int"``, ``"bool"``, ``"choice"`` or ``"mapping"`` (the
+    Monte Carlo's distributions, validated by :func:`parse_uncertainty`). Numeric
     parameters lie in ``[low, high]``; ``low_open`` makes the lower bound
     exclusive (``> low``), which is how "zero where it divides" is refused.
     """
@@ -83,6 +85,8 @@ class Param:
             return "one of " + ", ".join(self.choices)
         if self.kind == "bool":
             return "true or false"
+        if self.kind == "mapping":
+            return "a mapping of parameter: distribution (fixed, or dist, low, high and mode)"
         what = "an integer" if self.kind == "int" else "a number"
         parts = []
         if self.low is not None:
@@ -97,6 +101,8 @@ class Param:
             return " | ".join(self.choices)
         if self.kind == "bool":
             return "true | false"
+        if self.kind == "mapping":
+            return "name: fixed | {dist, low, high[, mode]}"
         lo = "(" if self.low_open else "["
         return f"{lo}{_fmt(self.low)}, {_fmt(self.high)}]"
 
@@ -114,6 +120,17 @@ class Param:
             if isinstance(value, bool):
                 return value
             raise fail()
+        if self.kind == "mapping":
+            if value is None:
+                return {}
+            if not isinstance(value, Mapping):
+                raise fail()
+            parse_uncertainty(value, origin or f"parameter '{self.name}'")
+            out = json.loads(json.dumps(value))  # a plain, JSON-able copy
+            for spec in out.values():  # each distribution keeps where it was set
+                if isinstance(spec, dict) and origin and "source" not in spec:
+                    spec["source"] = origin
+            return out
         if self.kind == "choice":
             if isinstance(value, str) and value in self.choices:
                 return value
@@ -298,6 +315,9 @@ _PARAMS: tuple[Param, ...] = (
     Param("draws", 200_000, "draws", "Monte Carlo draws of every uncertain parameter",
           "this book's choice: 5/50/95 percentiles then move by well under 1 % between seeds", kind="int",
           low=1, high=10_000_000),
+    Param("distribution_overrides", {}, "distributions",
+          "distributions that replace the Monte Carlo's defaults, by parameter (a scenario's uncertainty: block)",
+          "empty: chapter 8's documented defaults (sorabook.params.DISTRIBUTIONS)", kind="mapping"),
 )
 
 #: Every parameter of the book, by name, in reading order.
@@ -477,9 +497,15 @@ def _parse_parameter_file(data: Any, origin: str, need_description: bool) -> tup
                 f"{origin}: unexpected top-level key {sorted(map(str, extra))[0]!r}; "
                 "expected only 'description', 'parameters' and 'uncertainty'"
             )
-        parse_uncertainty(data.get("uncertainty"), origin)  # validated now; read by load_uncertainty
         description = data.get("description", "")
         overrides = data["parameters"] if data["parameters"] is not None else {}
+        if not isinstance(overrides, dict):
+            raise ParamError(f"{origin}: parameters: expected a mapping of name: value, got {_show(overrides)}")
+        if data.get("uncertainty") is not None:  # the block is the parameter 'distribution_overrides'
+            if "distribution_overrides" in overrides:
+                raise ParamError(f"{origin}: distributions given twice (uncertainty: and "
+                                 "parameters: distribution_overrides)")
+            overrides = {**overrides, "distribution_overrides": data["uncertainty"]}
     else:
         description, overrides = "", data
     if not isinstance(description, str) or (need_description and not description.strip()):
@@ -701,21 +727,16 @@ def parse_uncertainty(data: Any, origin: str = "uncertainty") -> dict[str, Distr
     return out
 
 
-def load_uncertainty(scenario: str | None = None, params_file: str | Path | None = None) -> dict[str, Distribution]:
-    """The distributions of a scenario or params file: :data:`DISTRIBUTIONS` updated by its ``uncertainty:``.
+def distributions(params: Mapping[str, Any]) -> dict[str, Distribution]:
+    """The Monte Carlo's distributions for a parameter set: :data:`DISTRIBUTIONS` updated by
+    its parameter ``distribution_overrides`` (a scenario's ``uncertainty:`` block; ``name: fixed``
+    removes that parameter's uncertainty)."""
+    block = params.get("distribution_overrides") or None
+    return {**DISTRIBUTIONS, **parse_uncertainty(block, "parameter 'distribution_overrides'")}
 
-    A file's entry replaces the default for that parameter (``name: fixed`` removes
-    its uncertainty); the file is validated as by :func:`resolve`.
-    """
+
+def load_uncertainty(scenario: str | None = None, params_file: str | Path | None = None) -> dict[str, Distribution]:
+    """The distributions of a scenario or params file (:func:`distributions` of what it resolves to)."""
     if params_file is not None:
-        load_params_file(params_file)  # the file's checks first (exists, size, UTF-8, shape)
-        path = Path(params_file)
-        origin = f"params file '{path}'"
-        data = _load_yaml_text(path.read_text(encoding="utf-8"), origin)
-    else:
-        name = "article" if scenario is None else scenario
-        load_scenario(name)
-        origin = f"scenario '{name}'"
-        data = _load_yaml_text((SCENARIOS_DIR / f"{name}.yaml").read_text(), origin)
-    block = data.get("uncertainty") if isinstance(data, dict) and "parameters" in data else None
-    return {**DISTRIBUTIONS, **parse_uncertainty(block, origin)}
+        return distributions(load_params_file(params_file).overrides)
+    return distributions(load_scenario("article" if scenario is None else scenario).overrides)

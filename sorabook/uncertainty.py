@@ -210,17 +210,18 @@ _CACHE: dict[str, dict[str, np.ndarray]] = {}
 
 
 def default_simulation(params: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    """:func:`simulate` with the default distributions, remembered for the last parameter set.
+    """:func:`simulate` with the parameter set's distributions (:func:`sorabook.params.distributions`),
+    remembered for the last parameter set.
 
     The chapter-7 results of :mod:`sorabook.report` each read one number of the
     same simulation; this runs it once per parameter set.
     """
-    from sorabook.params import DISTRIBUTIONS, params_sha256
+    from sorabook.params import distributions, params_sha256
 
     key = params_sha256(dict(params))
     if key not in _CACHE:
         _CACHE.clear()
-        _CACHE[key] = simulate(params, DISTRIBUTIONS)
+        _CACHE[key] = simulate(params, distributions(params))
     return _CACHE[key]
 
 

@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from pathlib import Path
 from numpy.testing import assert_allclose
 
 from sorabook import params as P
@@ -210,3 +211,32 @@ def test_cli_uncertainty_bad_input_is_one_line_exit_2(args, fragment):
     assert proc.returncode == 2
     assert fragment in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert proc.stdout == ""
+
+
+def test_a_scenario_uncertainty_block_reaches_the_built_chapter(tmp_path):
+    """The block is the parameter 'distribution_overrides': chapter 8 declares it, so the
+    build passes it to the notebook, keys the chapter's cache on it, and the chapter's results
+    (checked against sorabook.report by every build) use it."""
+    from sorabook import pipeline, report
+
+    f = _file(tmp_path, "uncertainty:\n  train_utilization: {dist: uniform, low: 0.9, high: 1.0}\n")
+    params, _ = P.resolve(params_file=f)
+    assert params.distribution_overrides["train_utilization"]["low"] == 0.9
+    default, _ = P.resolve()
+    root = Path(__file__).resolve().parents[1]
+    runs = {r.stem: r for r in pipeline.plan(root, params, ["08-uncertainty"])}
+    base = {r.stem: r for r in pipeline.plan(root, default, ["08-uncertainty"])}
+    assert runs["08-uncertainty"].parameters["distribution_overrides"] == params.distribution_overrides
+    assert runs["08-uncertainty"].key != base["08-uncertainty"].key
+    got = report.compute(params, ["08-uncertainty"])
+    ref = report.compute(default, ["08-uncertainty"])
+    # utilisation near 1 instead of 0.3-0.6: training in GPU-months falls
+    assert got["train-h100-months-p50"] < 0.6 * ref["train-h100-months-p50"]
+    assert got["video-minutes-per-h100-hour-p50"] == ref["video-minutes-per-h100-hour-p50"]
+
+
+def test_distributions_given_twice_are_refused(tmp_path):
+    f = tmp_path / "twice.yaml"
+    f.write_text("parameters:\n  distribution_overrides: {cfg_passes: fixed}\nuncertainty:\n  cfg_passes: fixed\n")
+    with pytest.raises(P.ParamError, match="given twice"):
+        P.resolve(params_file=f)
