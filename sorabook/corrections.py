@@ -44,6 +44,7 @@ __all__ = [
     "attention_share",
     "clip_attention_share",
     "pass_macs",
+    "reduction",
     "resolution_factor",
     "sora_depth",
     "sample_factor",
@@ -298,6 +299,11 @@ def steps(corrections: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 def corrected(p: Params, corrections: Mapping[str, Any] | None = None) -> Params:
     """``p`` with every correction applied (default: the corrected scenario's)."""
     return p.replace(**dict(corrected_values() if corrections is None else corrections))
+
+
+def reduction(rows: list[dict]) -> float:
+    """How many times smaller a walk's end is than its start (its first value over its last)."""
+    return rows[0]["value"] / rows[-1]["value"]
 
 
 def walk(p: Params, compute: Callable[[Params], float], corrections: Mapping[str, Any] | None = None) -> list[dict]:

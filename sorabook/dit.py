@@ -48,11 +48,13 @@ __all__ = [
     "breakdown_rows",
     "evidence",
     "config",
+    "forward_gmacs",
     "forward_macs",
     "forward_macs_breakdown",
     "param_breakdown",
     "param_count",
     "max_table4_rel_error",
+    "model_scale",
     "model",
     "relative_error",
     "reproduce_table4",
@@ -60,6 +62,7 @@ __all__ = [
     "share_curves",
     "sequence_length",
     "training_compute",
+    "training_images",
 ]
 
 #: Width of the sinusoidal timestep features fed to the timestep embedder (models.py).
@@ -223,6 +226,21 @@ def attention_share(cfg: DiTConfig, patch_size: int, image_size, latent_channels
     """
     parts = forward_macs_breakdown(cfg, patch_size, image_size, latent_channels, vae_compression)
     return np.divide(parts["attention products"], sum(parts.values()))
+
+
+def forward_gmacs(cfg: DiTConfig, patch_size: int, image_size):
+    """:func:`forward_macs` in units of 10⁹, the unit of Table 4's "Gflops" (XL/2 at 512: 524.5)."""
+    return np.divide(forward_macs(cfg, patch_size, image_size), 1e9)
+
+
+def model_scale(params, reference=None):
+    """A model's parameters over DiT-XL/2's counted 674.8M: the article's "30x" for 20B (29.6)."""
+    return np.divide(params, param_count(CONFIGS["XL"], 2) if reference is None else reference)
+
+
+def training_images(batch_size, steps):
+    """Images seen in training: batch x steps (XL/2-512: 256 x 3M = 768M)."""
+    return np.multiply(np.asarray(batch_size, dtype=float), steps)
 
 
 def relative_error(computed, printed):

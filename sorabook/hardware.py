@@ -64,6 +64,11 @@ GPUS: dict[str, GPU] = {
 }
 
 
+def peak_tflops(gpu: str, precision: str = "bf16") -> float:
+    """:func:`peak_flops_per_s` in TFLOP/s (H100 SXM, dense BF16: 989.4)."""
+    return peak_flops_per_s(gpu, precision) / 1e12
+
+
 def peak_flops_per_s(gpu: str, precision: str = "bf16", sparse: bool = False) -> float:
     """Peak FLOP/s of ``gpu`` in ``precision`` (H100-SXM bf16: 989.4e12 dense).
 

@@ -52,6 +52,13 @@ def latent_values(width, height, spatial_compression, channels):
     return latent_positions(width, height, spatial_compression) * channels
 
 
+def compression_ratio(width, height, channels, spatial_compression, latent_channels):
+    """Numbers per image over numbers per latent: ``W·H·c / ((W/f)·(H/f)·C)`` (512x512 RGB,
+    f8, 4 channels: 786,432 / 16,384 = 48)."""
+    return np.divide(pixel_values(width, height, channels),
+                     latent_values(width, height, spatial_compression, latent_channels))
+
+
 def video_frames(seconds, fps):
     """Frames of a video: duration x frame rate (article: 60 s x 24 fps = 1,440)."""
     return np.multiply(seconds, fps)

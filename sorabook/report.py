@@ -74,8 +74,8 @@ def _latent_positions(p: Params) -> float:
 
 @_result("latent-compression-ratio", "x", "Numbers per image, pixels over latent", CH1, ".3g")
 def _compression_ratio(p: Params) -> float:
-    pixels = latent.pixel_values(p.image_size, p.image_size, p.pixel_channels)
-    return pixels / latent.latent_values(p.image_size, p.image_size, p.vae_spatial_compression, p.latent_channels)
+    return latent.compression_ratio(p.image_size, p.image_size, p.pixel_channels, p.vae_spatial_compression,
+                                    p.latent_channels)
 
 
 @_result("dit-tokens-per-image", "tokens", "Transformer tokens of the example image", CH1, ",.0f")
@@ -133,13 +133,13 @@ def _train_h100_seconds(p: Params, flops: float, utilization: float | None = Non
 @_result("dit-xl2-256-gflops", "Gflops (multiply-accumulates)", "Forward compute of DiT-XL/2 at 256x256, counted",
          CH2, ".2f")
 def _xl2_256_gflops(p: Params) -> float:
-    return dit.forward_macs(_XL, 2, 256) / 1e9
+    return dit.forward_gmacs(_XL, 2, 256)
 
 
 @_result("dit-xl2-512-gflops", "Gflops (multiply-accumulates)", "Forward compute of DiT-XL/2 at 512x512, counted",
          CH2, ".2f")
 def _xl2_512_gflops(p: Params) -> float:
-    return dit.forward_macs(_XL, 2, 512) / 1e9
+    return dit.forward_gmacs(_XL, 2, 512)
 
 
 @_claim("dit-xl-params", CH2, "DiT-XL has 675M parameters", 675e6, "parameters",
@@ -216,13 +216,13 @@ def _months(p: Params, flops: float, utilization: float | None = None) -> float:
         "20B over DiT-XL/2's 675M counted parameters")
 @_result("model-scale-implied", "x", "Sora's assumed parameters over DiT-XL/2's", CH3, ".3g")
 def _model_scale_implied(p: Params) -> float:
-    return p.sora_params / dit.param_count(_XL, 2)
+    return dit.model_scale(p.sora_params)
 
 
 @_claim("dit-train-images", CH3, "3 million steps at batch 256 = 768M images", 768e6, "images")
 @_result("dit-train-images", "images", "Images DiT-XL/2-512 saw in training (batch x steps)", CH3, ",.0f")
 def _dit_images(p: Params) -> float:
-    return float(p.dit_batch_size) * float(p.dit_train_steps)
+    return dit.training_images(p.dit_batch_size, p.dit_train_steps)
 
 
 @_claim("video-compute-factor", CH3, "180 latent frames cost 180x DiT's compute per sample", 180, "x",
@@ -535,7 +535,7 @@ def _wan_flops(p: Params) -> float:
 @_result("wan-predicted-seconds", "s", "Predicted seconds of one Wan 2.1 14B video on one H100 at the published "
          "utilisation", CH6, ",.0f")
 def _wan_predicted(p: Params) -> float:
-    return _calibration_row("wan2.1-14b")["seconds_at_peak"] / p.measured_mfu_delavande
+    return predict.calibration_rows(p.measured_mfu_delavande)[0]["predicted_seconds"]
 
 
 @_result("wan-implied-mfu", "share of peak", "Utilisation implied by Wan 2.1 14B's measured 1,875 s", CH6, ".3f")
@@ -569,7 +569,7 @@ def _calibration_error(p: Params) -> float:
 
 @_result("calibrated-vs-published-mfu", "x", "Calibrated utilisation over the published 0.456", CH6, ".2f")
 def _calibrated_vs_published(p: Params) -> float:
-    return _calibrated()[0] / p.measured_mfu_delavande
+    return predict.relative_to(_calibrated()[0], p.measured_mfu_delavande)
 
 
 @_result("own-mfu-wan14b-720p", "share of peak", "Utilisation of Wan 2.1 14B's transformer blocks at 1280x720, "
@@ -593,7 +593,7 @@ def _own_wan_seconds(p: Params) -> float:
 @_result("own-vs-measured-wan-seconds", "share", "This project's transformer seconds over the measured end-to-end "
          "1,875 s of Wan 2.1 14B", CH6, ".2f")
 def _own_vs_measured(p: Params) -> float:
-    return _own_wan_seconds(p) / predict.measured_seconds(predict.MEASUREMENTS[0])
+    return predict.own_share_of_measured("wan14b-720p-81f", "wan2.1-14b")
 
 
 @_result("hunyuan-predicted-energy-wh", "Wh", "Predicted energy of one HunyuanVideo video at board power and the "
@@ -682,8 +682,7 @@ for _key, _base, _description in (
 @_result("corrected-vs-article-minutes-ratio", "x", "Minutes of video per GPU-hour without the corrections over "
          "with them", CH7, ".3g")
 def _corrected_minutes_ratio(p: Params) -> float:
-    start = p.replace(**{name: defaults()[name] for name in corrections.corrected_values()})
-    return _minutes_per_hour(start) / _minutes_per_hour(corrections.corrected(p))
+    return corrections.reduction(corrections.walk(p, _minutes_per_hour))
 
 
 @_result("attention-share-corrected", "share", "Share of one pass in the attention products, corrected clip", CH7,

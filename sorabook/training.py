@@ -127,6 +127,8 @@ def peak_alternatives(flops, days_per_month=30.0, utilization=1.0) -> list[dict]
                     "peak_tflops": peak / 1e12,
                     "gpu_months": float(seconds / hardware.SECONDS_PER_DAY / days_per_month),
                 })
+    for r in rows:  # how much more than the first figure (the H100 SXM's dense BF16 peak) it takes
+        r["extra"] = r["gpu_months"] / rows[0]["gpu_months"] - 1
     return rows
 
 

@@ -178,3 +178,23 @@ def test_model_size_draws_reach_the_architecture_count():
     assert got[0] > got[1] > got[3]
     linear = report.RESULTS["video-minutes-per-h100-hour"].compute(Params({**defaults(), "sora_params": sizes}))
     assert np.all(np.asarray(linear) == report.compute(ARTICLE)["video-minutes-per-h100-hour"])
+
+
+def test_small_named_formulas_the_chapters_record():
+    """Hand derivations: 512x512 RGB over a 64x64x4 latent is 786,432 / 16,384 = 48; 20B over
+    674,834,720 is 29.64; 256 x 3M = 768M images; the H100 SXM's dense BF16 peak is 989.4
+    TFLOP/s; a walk from 5 to 0.5 is 10 times smaller."""
+    assert latent.compression_ratio(512, 512, 3, 8, 4) == 48
+    assert_allclose(dit.model_scale(20e9), 20e9 / 674_834_720, rtol=1e-15)
+    assert dit.training_images(256, 3_000_000) == 768e6
+    assert_allclose(dit.forward_gmacs(dit.config("XL"), 2, 512), 524.5, rtol=2e-4)
+    from sorabook import hardware
+
+    assert hardware.peak_tflops("H100-SXM") == pytest.approx(989.4)
+    assert corrections.reduction([{"value": 5.0}, {"value": 1.0}, {"value": 0.5}]) == 10
+    assert predict.relative_to(0.321, 0.456) == pytest.approx(0.704, abs=1e-3)
+    # Wan 2.1 14B at 720p: attention passes half the pass at about 27,000 tokens, 8 latent
+    # frames of 3,600 (transformer.attention_dominates_from), i.e. 29 frames = 1.8 s at 16 fps.
+    wan = predict.get_preset("wan2.1-14b").model
+    frames = transformer.attention_dominates_from(wan, 1280, 720)
+    assert predict.attention_dominates_seconds(wan, 1280, 720, 16.0) == frames / 16.0
