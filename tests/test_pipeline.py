@@ -178,3 +178,20 @@ def test_reproduction_page_gathers_every_claim(default_build):
     table = page[page.index("<table"):page.index("</table>")]
     assert table.count("<tr") == 1 + len(doc["claims"])
     assert sum(table.count(f"<strong>{v}</strong>") for v in ("agrees", "approximate", "disagrees")) == len(doc["claims"])
+
+
+def test_corrected_scenario_builds_and_chapter_7_walks_to_its_values(tmp_path):
+    """Issues 5 and 6: the book builds in the scenario `corrected` (every chapter, the Monte Carlo
+    of chapter 8 included); the build's numbers are the package's, and chapter 7's corrected
+    results equal chapters 3-5's results in that scenario."""
+    p, scenario = params.resolve(scenario="corrected")
+    pipeline.build(p, scenario, tmp_path / "site", jobs=2, cache_dir=tmp_path / "cache", root=ROOT)
+    doc = json.loads((tmp_path / "site" / "results.json").read_text())
+    values = {k: v["value"] for k, v in doc["results"].items()}
+    direct = json.loads(run_cli("results", "--scenario", "corrected", "--format", "json").stdout)
+    assert values == {k: v["value"] for k, v in direct["results"].items()}
+    for key in ("video-minutes-per-h100-hour", "train-h100-months-low", "fleet-gpus-peak"):
+        assert values[f"corrected-{key}"] == values[key]
+    assert values["video-minutes-per-h100-hour-p05"] < values["video-minutes-per-h100-hour-p95"]
+    page = (tmp_path / "site" / "notebooks" / "07-corrections.html").read_text()
+    assert "corrected" in page and "fig-corrections" in page
