@@ -1,4 +1,4 @@
-"""Time the Monte Carlo of chapter 7: 1,000,000 joint draws of the whole chain (issue 6).
+"""Time the Monte Carlo of chapter 8: 1,000,000 joint draws of the whole chain (issue 6).
 
 Prints the best and the median of several runs of ``simulate`` (draw every
 uncertain parameter, evaluate every output of ``sorabook.uncertainty.OUTPUTS``

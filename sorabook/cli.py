@@ -346,6 +346,7 @@ def results_table(doc: dict) -> str:
 
 
 def cmd_results(args) -> int:
+    from sorabook import resultcache
     from sorabook.report import compute
     from sorabook.results import results_csv, results_document
 
@@ -354,7 +355,7 @@ def cmd_results(args) -> int:
     if args.draws is not None or args.seed is not None:
         raise UsageError("sorabook results: --draws and --seed go with --uncertainty (see --help)")
     params, scenario = _resolve(args)
-    doc = results_document(params, scenario, compute(params), site=False)
+    doc = results_document(params, scenario, resultcache.computed(params, compute), site=False)
     if args.format == "json":
         print(json.dumps(doc, indent=2))
     elif args.format == "csv":

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 __all__ = [
     "GPUS",
     "GPU",
@@ -89,6 +87,8 @@ def board_power_w(gpu: str) -> float:
 
 def gpu_seconds(flops, gpu: str, precision: str = "bf16", utilization=1.0):
     """Seconds of one GPU to perform ``flops`` at ``utilization`` of its dense peak."""
+    import numpy as np  # here, not at the top: the command line reads GPUS without NumPy
+
     return np.divide(flops, np.multiply(peak_flops_per_s(gpu, precision), utilization))
 
 

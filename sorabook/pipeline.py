@@ -117,10 +117,12 @@ def _digest(*parts: bytes | str) -> str:
 def environment_hash(root: Path) -> str:
     """Hash of what every chapter depends on besides its own text and parameters.
 
-    The package's source and scenarios, the dependency lock, and the Python version.
+    The package's source, scenarios and data, the dependency lock, and the Python version.
     """
+    from sorabook.resultcache import package_files
+
     pkg = Path(sorabook.__file__).parent
-    files = sorted(p for p in pkg.rglob("*") if p.suffix in {".py", ".yaml"} and "__pycache__" not in p.parts)
+    files = package_files()
     parts: list[bytes | str] = [sys.version]
     for p in files:
         parts += [str(p.relative_to(pkg)), p.read_bytes()]
@@ -193,8 +195,25 @@ def _failure_message(source: Path, err: Exception, nb) -> str:
     return f"notebooks/{source.name}{where}: {ename}: {evalue}"
 
 
-def _run_chapter(source: str, out_path: str, parameters: dict, cwd: str, log_path: str) -> tuple[bool, str]:
-    """Execute one chapter (in a worker process). Returns (ok, message)."""
+def _prepare_worker() -> None:
+    """A worker's set-up, run once as it starts: imports every chapter needs, output to a log."""
+    import signal
+
+    # Ctrl-C is the main process's to handle: it stops the workers, whose kernels exit
+    # with them (ipykernel polls its parent). No worker prints a KeyboardInterrupt.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import jupytext  # noqa: F401
+    import papermill  # noqa: F401
+
+
+def _run_chapter(source: str, out_path: str, parameters: dict, cwd: str, log_path: str) -> tuple[bool, str, float]:
+    """Execute one chapter (in a worker process). Returns (ok, message, seconds it took)."""
+    start = time.perf_counter()
+    ok, message = _execute_chapter(source, out_path, parameters, cwd, log_path)
+    return ok, message, time.perf_counter() - start
+
+
+def _execute_chapter(source: str, out_path: str, parameters: dict, cwd: str, log_path: str) -> tuple[bool, str]:
     import logging
     import signal
 
@@ -228,6 +247,11 @@ def _run_chapter(source: str, out_path: str, parameters: dict, cwd: str, log_pat
                 progress_bar=False,
                 cwd=cwd,
                 kernel_manager_class=_kernel_manager_class(ipc_dir),
+                # One write of the finished notebook (or of the failed one), not two after every
+                # cell: each write serialises and validates the whole, growing notebook.
+                request_save_on_cell_execute=False,
+                # Every output is in by then: stop the kernel, skip its half-second teardown.
+                shutdown_kernel="immediate",
             )
         except PapermillExecutionError as err:
             failed = None
@@ -274,6 +298,44 @@ def _store(cache_dir: Path, run: ChapterRun, executed: Path) -> None:
                 old.unlink()
 
 
+def _durations_path(cache_dir: Path) -> Path:
+    return cache_dir / "seconds.json"
+
+
+def _expected_seconds(cache_dir: Path, runs: list[ChapterRun]) -> dict[str, float]:
+    """How long each chapter took when it last ran; unknown ones ranked by source size (bytes / 1e4)."""
+    try:
+        known = json.loads(_durations_path(cache_dir).read_text())
+    except (OSError, ValueError):
+        known = {}
+    return {r.stem: float(known.get(r.stem, r.source.stat().st_size / 1e4 + 1e3)) for r in runs}
+
+
+def _record_seconds(cache_dir: Path, runs: list[ChapterRun]) -> None:
+    path = _durations_path(cache_dir)
+    with contextlib.suppress(OSError, ValueError):
+        try:
+            known = json.loads(path.read_text())
+        except FileNotFoundError:
+            known = {}
+        known.update({r.stem: round(r.seconds, 2) for r in runs if not r.cached})
+        tmp = path.with_name(f".seconds.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(known, indent=1, sort_keys=True) + "\n")
+        os.replace(tmp, path)
+
+
+def worker_pool(jobs: int):
+    """The ``spawn`` process pool chapters run in, its ``jobs`` workers started (and importing) now."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_prepare_worker)
+    for _ in range(jobs):  # each submit starts one more worker while none is idle
+        pool.submit(int)
+    return pool
+
+
 def execute(
     runs: list[ChapterRun],
     dest: Path,
@@ -281,14 +343,18 @@ def execute(
     jobs: int,
     force: bool = False,
     progress: Callable[[ChapterRun], None] | None = None,
+    pool=None,
+    ready: Callable[[Path], None] | None = None,
 ) -> list[ChapterRun]:
     """Execute (or take from the cache) every chapter into ``dest/notebooks/STEM.ipynb``.
 
-    Chapters run in a ``spawn`` process pool of ``jobs`` workers. The first failing
-    chapter raises :class:`BuildError`; the others are cancelled.
+    Chapters run in a ``spawn`` process pool of ``jobs`` workers (or in ``pool``,
+    from :func:`worker_pool`, which this call shuts down), longest first by their
+    last recorded time, so that no long chapter starts last. ``ready(path)`` is
+    called in this process on each notebook as soon as it is in ``dest``. The
+    first failing chapter raises :class:`BuildError`; the others are cancelled.
     """
-    import multiprocessing
-    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+    from concurrent.futures import FIRST_EXCEPTION, wait
 
     nb_dir = dest / "notebooks"
     nb_dir.mkdir(parents=True, exist_ok=True)
@@ -305,28 +371,31 @@ def execute(
             todo.append(run)
             continue
         run.cached = True
+        if ready:
+            ready(nb_dir / f"{run.stem}.ipynb")
         if progress:
             progress(run)
     if not todo:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
         return runs
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=ctx) as pool:
-        started = {}
+    expected = _expected_seconds(cache_dir, todo)
+    todo.sort(key=lambda r: -expected[r.stem])
+    pool = pool or worker_pool(min(jobs, len(todo)))
+    with pool:
         futures = {}
         for run in todo:
             out = nb_dir / f"{run.stem}.ipynb"
             fut = pool.submit(_run_chapter, str(run.source), str(out), run.parameters, str(nb_dir),
                               str(logs / f"{run.stem}.log"))
             futures[fut] = run
-            started[run.stem] = time.perf_counter()
         pending = set(futures)
         try:
             while pending:
                 done, pending = wait(pending, return_when=FIRST_EXCEPTION)
                 for fut in done:
                     run = futures[fut]
-                    ok, message = fut.result()
-                    run.seconds = time.perf_counter() - started[run.stem]
+                    ok, message, run.seconds = fut.result()
                     if not ok:
                         for other in pending:
                             other.cancel()
@@ -334,6 +403,8 @@ def execute(
                     out = nb_dir / f"{run.stem}.ipynb"
                     _finish_notebook(out, f"notebooks/{run.stem}.md")
                     _store(cache_dir, run, out)
+                    if ready:
+                        ready(out)
                     if progress:
                         progress(run)
         except BaseException:
@@ -341,6 +412,7 @@ def execute(
                 with contextlib.suppress(Exception):
                     proc.terminate()
             raise
+    _record_seconds(cache_dir, todo)
     return runs
 
 
@@ -369,8 +441,15 @@ def assemble(root: Path, dest: Path, doc: Mapping | None = None, prov: Mapping |
     (book / "scenarios.md").write_text(generated.scenarios_page(scenario_comparison()))
     (book / "reproduction.md").write_text(generated.reproduction_page(doc["claims"]))
     if prov is not None:
+        box = _provenance_box(prov)
         for nb_path in sorted((dest / "notebooks").glob("*.ipynb")):
-            _insert_provenance(nb_path, generated.provenance_box(prov))
+            _insert_provenance(nb_path, box)
+
+
+def _provenance_box(prov: Mapping) -> str:
+    from sorabook import generated
+
+    return generated.provenance_box(prov)
 
 
 def _insert_provenance(path: Path, box: str) -> None:
@@ -599,9 +678,21 @@ def build(
     timings = {}
     with _locked(out):
         t0 = time.perf_counter()
-        runs = plan(root, params, chapters or CHAPTERS)
-        key = site_key(root, runs, params, scenario)
+        chapters = tuple(chapters or CHAPTERS)
+        # A chapter never executed before will execute: start the workers (and their imports)
+        # now, while this process reads the chapters.
+        never_run = force or any(not any((cache_dir / stem).glob("*.ipynb")) for stem in chapters)
+        pool = worker_pool(jobs) if never_run else None
+        try:
+            runs = plan(root, params, chapters)
+            key = site_key(root, runs, params, scenario)
+        except BaseException:
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+            raise
         if not force and _site_is_current(out, key):
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
             for run in runs:
                 run.cached = True
                 if progress:
@@ -610,11 +701,13 @@ def build(
             return BuildResult(out, doc, runs, {"total": time.perf_counter() - t0}, up_to_date=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
         try:
-            execute(runs, staging, cache_dir, jobs, force, progress)
+            prov = provenance(root, params, scenario)
+            box = _provenance_box(prov)
+            execute(runs, staging, cache_dir, jobs, force, progress, pool=pool,
+                    ready=lambda path: _insert_provenance(path, box))
             timings["execute"] = time.perf_counter() - t0
             doc = results_document(params, scenario, collect(staging / "notebooks", params, runs))
-            prov = provenance(root, params, scenario)
-            assemble(root, staging, doc, prov)
+            assemble(root, staging, doc)
             t1 = time.perf_counter()
             html = build_site(staging)
             timings["jupyter_book"] = time.perf_counter() - t1

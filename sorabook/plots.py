@@ -42,6 +42,24 @@ def use() -> None:
     rc = dict(_RC, **{"axes.prop_cycle": cycler(color=COLORS)})
     matplotlib.rcParams.update(rc)
     set_matplotlib_formats("svg", metadata={"Date": None})
+    _render_once()
+
+
+def _render_once() -> None:
+    """Draw each figure once, as the SVG the page shows, not first as a throw-away raster.
+
+    Loading the inline backend registers pyplot's post-execute hook (redraw every stale
+    figure, with Agg) before the backend's own (display the figures as SVG, then close
+    them), so every figure was rendered twice. Re-registering pyplot's hook puts it last,
+    when the figures are already shown and closed.
+    """
+    from IPython import get_ipython
+
+    if get_ipython() is not None:
+        import matplotlib.pyplot as plt
+
+        plt.uninstall_repl_displayhook()
+        plt.install_repl_displayhook()
 
 
 def figure(**kwargs):
