@@ -25,6 +25,7 @@ the waterfall figures.
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import Any, Callable, Mapping
 
@@ -71,24 +72,26 @@ def resolution_factor(tokens_per_latent_frame):
     return np.divide(tokens_per_latent_frame, REFERENCE_TOKENS)
 
 
-#: Depths the Sora-class shape rule is tabulated over (a 10¹⁴-parameter model has about 800).
-_MAX_DEPTH = 1200
+#: Log parameter counts of the Sora-class shape rule by depth (index 0: one layer), tabulated
+#: as far as a query needs (a 10¹⁴-parameter model has about 800 layers).
+_LOG_PARAMS: list[float] = []
 
 
-@lru_cache(maxsize=1)
-def _log_params_by_depth() -> np.ndarray:
+def _log_params_by_depth(upto: float) -> np.ndarray:
     from sorabook import predict  # predict imports the hardware tables; only the architecture modes need it
 
-    return np.log([transformer.param_count(transformer.scaled_shape(predict.SORA_TEMPLATE, n))
-                   for n in range(1, _MAX_DEPTH + 1)])
+    while not _LOG_PARAMS or (_LOG_PARAMS[-1] < upto and len(_LOG_PARAMS) < 4096):
+        n = len(_LOG_PARAMS) + 1
+        _LOG_PARAMS.append(math.log(transformer.param_count(transformer.scaled_shape(predict.SORA_TEMPLATE, n))))
+    return np.asarray(_LOG_PARAMS)
 
 
 def sora_depth(sora_params):
     """Layers of the Sora-class transformer of ``sora_params`` parameters (array-wise): the depth
     whose parameter count is nearest in ratio, as :func:`sorabook.predict.sora_corrected_model`
     chooses it (20 x 10⁹: 45 layers)."""
-    logs = _log_params_by_depth()
     x = np.log(np.asarray(sora_params, dtype=float))
+    logs = _log_params_by_depth(float(np.max(x)) + 0.1)  # one depth past the largest query
     i = np.clip(np.searchsorted(logs, x), 1, len(logs) - 1)
     depth = np.where(x - logs[i - 1] <= logs[i] - x, i, i + 1)  # 1-based: index i - 1 is depth i
     return depth if depth.ndim else int(depth)
