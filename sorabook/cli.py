@@ -13,7 +13,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
@@ -82,24 +82,22 @@ def _whole(low: int):
     return parse
 
 
-def _positive(text: str) -> float:
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"got {text!r}; expected a number > 0") from None
-    if not x > 0 or x != x or x == float("inf"):
-        raise argparse.ArgumentTypeError(f"got {text}; expected a finite number > 0")
-    return x
+def _real(expected: str, low: float = 0.0, high: float = float("inf")) -> Callable[[str], float]:
+    """An argparse type: a finite number in ``(low, high]``; ``expected`` words the range."""
+    def parse(text: str) -> float:
+        try:
+            x = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"got {text!r}; expected {expected}") from None
+        if not (low < x <= high and x != float("inf")):
+            raise argparse.ArgumentTypeError(f"got {text}; expected {expected}")
+        return x
+
+    return parse
 
 
-def _share(text: str) -> float:
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"got {text!r}; expected a share of peak in (0, 1]") from None
-    if not 0 < x <= 1:
-        raise argparse.ArgumentTypeError(f"got {text}; expected a share of peak in (0, 1]")
-    return x
+_positive = _real("a finite number > 0")
+_share = _real("a share of peak in (0, 1]", high=1.0)
 
 
 def _triple(text: str) -> tuple[int, int, int]:
