@@ -2,8 +2,9 @@
 
 The article prices a video as "30 x DiT" per latent frame: one DiT-XL/2 image of 512 x 512
 (1,024 tokens) per latent frame, times the model-size factor ``model_scale``, linear in
-everything. This module gives chapters 3-6 two further ways to count the compute of one
-denoising pass over a clip, chosen by the parameter ``attention``:
+everything. This module gives chapters 3 to 5 (and chapter 7, which walks through the
+corrections) two further ways to count the compute of one denoising pass over a clip, chosen
+by the parameter ``attention``:
 
 - ``linear`` (the article): DiT-XL/2-512's compute x ``model_scale`` x latent frames x
   (tokens per latent frame / 1,024). At the article's 512 x 512 frames the last factor is 1;
@@ -44,13 +45,13 @@ __all__ = [
     "architecture",
     "attention_share",
     "clip_attention_share",
+    "corrected",
+    "corrected_values",
     "pass_macs",
     "reduction",
     "resolution_factor",
-    "sora_depth",
     "sample_factor",
-    "corrected",
-    "corrected_values",
+    "sora_depth",
     "steps",
     "train_flops",
     "video_step_flops",

@@ -198,3 +198,8 @@ def test_small_named_formulas_the_chapters_record():
     wan = predict.get_preset("wan2.1-14b").model
     frames = transformer.attention_dominates_from(wan, 1280, 720)
     assert predict.attention_dominates_seconds(wan, 1280, 720, 16.0) == frames / 16.0
+
+
+def test_the_attention_parameter_offers_exactly_the_counting_rules():
+    assert REGISTRY["attention"].choices == corrections.ATTENTION_MODES
+    assert REGISTRY["attention"].default == corrections.ATTENTION_MODES[0] == "linear"
