@@ -37,6 +37,7 @@ from sorabook.params import REGISTRY, Params
 
 __all__ = [
     "ATTENTION_MODES",
+    "BEYOND",
     "CORRECTED",
     "GROUPS",
     "REASONS",
@@ -44,6 +45,7 @@ __all__ = [
     "REFERENCE_TOKENS",
     "architecture",
     "attention_share",
+    "beyond",
     "clip_attention_share",
     "corrected",
     "corrected_values",
@@ -303,6 +305,30 @@ def steps(corrections: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 def corrected(p: Params, corrections: Mapping[str, Any] | None = None) -> Params:
     """``p`` with every correction applied (default: the corrected scenario's)."""
     return p.replace(**dict(corrected_values() if corrections is None else corrections))
+
+
+#: What the corrected scenario leaves out, each tried on top of it (issue 5's list): distilled
+#: samplers, guidance distillation, FP8, newer GPUs, and all of them together.
+BEYOND: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("the corrected scenario", {}),
+    ("8 sampling steps (distilled sampler)", {"diffusion_steps": 8}),
+    ("4 sampling steps (consistency model)", {"diffusion_steps": 4}),
+    ("one pass per step (guidance distilled)", {"cfg_passes": 1}),
+    ("FP8 on the H100", {"precision": "fp8"}),
+    ("H200 (BF16)", {"gpu": "H200-SXM"}),
+    ("B200 (BF16)", {"gpu": "B200"}),
+    ("B200, FP8, 4 steps, one pass", {"gpu": "B200", "precision": "fp8", "diffusion_steps": 4, "cfg_passes": 1}),
+)
+
+
+def beyond(p: Params, keys: tuple[str, ...], options=BEYOND) -> list[dict]:
+    """The results ``keys`` for each option of :data:`BEYOND` applied on top of ``corrected(p)``
+    (GPU-hours and GPU counts are then of the option's GPU)."""
+    from sorabook.report import RESULTS
+
+    base = corrected(p)
+    return [{"option": label, **{k: float(RESULTS[k].compute(base.replace(**changes))) for k in keys}}
+            for label, changes in options]
 
 
 def reduction(rows: list[dict]) -> float:

@@ -203,3 +203,16 @@ def test_small_named_formulas_the_chapters_record():
 def test_the_attention_parameter_offers_exactly_the_counting_rules():
     assert REGISTRY["attention"].choices == corrections.ATTENTION_MODES
     assert REGISTRY["attention"].default == corrections.ATTENTION_MODES[0] == "linear"
+
+
+def test_options_beyond_the_corrections_scale_as_derived():
+    """Hand derivations on top of the corrected scenario: 4 steps instead of 50 give 12.5x the
+    minutes, FP8 on the H100 1978.9 / 989.4 = 2x, a B200 2250 / 989.4 = 2.27x (dense BF16)."""
+    key = ("video-minutes-per-h100-hour",)
+    rows = {r["option"]: r[key[0]] for r in corrections.beyond(ARTICLE, key)}
+    base = rows["the corrected scenario"]
+    assert base == report.compute(corrections.corrected(ARTICLE))[key[0]]
+    assert_allclose(rows["4 sampling steps (consistency model)"] / base, 50 / 4, rtol=1e-12)
+    assert_allclose(rows["FP8 on the H100"] / base, 1978.9 / 989.4, rtol=1e-12)
+    assert_allclose(rows["B200 (BF16)"] / base, 2250 / 989.4, rtol=1e-12)
+    assert rows["B200, FP8, 4 steps, one pass"] < report.compute(ARTICLE)[key[0]]
