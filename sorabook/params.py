@@ -223,7 +223,8 @@ _PARAMS: tuple[Param, ...] = (
     Param("dit_train_steps", 3_000_000, "steps", "training steps of DiT-XL/2 at 512x512",
           "DiT paper §4 / article §04: 3 million steps", kind="int", low=1, high=1e9),
     # --- chapter 3: training estimate ---------------------------------------------------------
-    Param("dit_train_flops", 1e21, "FLOP", "compute that trained DiT-XL (the article's base)",
+    Param("dit_train_flops", 1e21, "table flop",
+          "compute that trained DiT-XL (the article's base), in the DiT paper's unit",
           "article §04: DiT-XL trained with about 10^21 FLOPs", low=0.0, low_open=True, high=1e30),
     Param("model_scale", 30.0, "x", "Sora's compute per sample over DiT-XL's, from model size",
           "article §04: 20B parameters plausible -> '30x DiT'", low=0.0, low_open=True, high=1e4),
