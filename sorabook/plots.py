@@ -7,8 +7,24 @@ same parameters give byte-identical pages.
 
 from __future__ import annotations
 
-__all__ = ["COLORS", "autoencoder_tokens", "break_even", "correction_waterfalls", "dit_scaling", "figure", "fleet_vs_share", "fleet_waterfall",
-           "per_output", "training_budgets", "training_factors", "use"]
+__all__ = [
+    "COLORS",
+    "autoencoder_tokens",
+    "break_even",
+    "calibration",
+    "compute_vs_length",
+    "correction_waterfalls",
+    "dit_scaling",
+    "figure",
+    "fleet_vs_share",
+    "fleet_waterfall",
+    "per_output",
+    "tornado",
+    "training_budgets",
+    "training_factors",
+    "uncertainty_ecdf",
+    "use",
+]
 
 #: Colour-blind-safe palette (Okabe-Ito), in the order series are drawn.
 COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
