@@ -59,6 +59,7 @@ def use() -> None:
     matplotlib.rcParams.update(rc)
     set_matplotlib_formats("svg", metadata={"Date": None})
     _render_once()
+    _plain_log_labels()
 
 
 def _render_once() -> None:
@@ -76,6 +77,47 @@ def _render_once() -> None:
 
         plt.uninstall_repl_displayhook()
         plt.install_repl_displayhook()
+
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def power_label(text: str) -> str:
+    """A log axis's mathtext label as plain text: ``$\\mathdefault{10^{-2}}$`` -> ``10⁻²``,
+    ``$\\mathdefault{2\\times10^{3}}$`` -> ``2×10³`` (other text unchanged)."""
+    import re
+
+    m = re.fullmatch(r"\$\\mathdefault\{(-?)(?:([0-9.]+)\\times)?([0-9.]+)(?:\^\{(-?[0-9]+)\})?\}\$", text)
+    if not m:
+        return text
+    sign, coeff, base, exponent = m.groups()
+    power = base + (exponent.translate(_SUPERSCRIPT) if exponent is not None else "")
+    return sign + (f"{coeff}×{power}" if coeff else power)
+
+
+def _plain_log_labels() -> None:
+    """Label log axes in plain text (10⁻², 2×10³) instead of mathtext.
+
+    The labels read the same, but parsing each mathtext label took about half the time of a
+    figure with log axes. The scale ``log`` is registered again with formatters that
+    translate Matplotlib's own labels (:func:`power_label`), so which ticks are labelled
+    does not change.
+    """
+    from matplotlib import scale, ticker
+
+    class _Plain(ticker.LogFormatterSciNotation):
+        def __call__(self, x, pos=None):
+            return power_label(super().__call__(x, pos))
+
+    class PlainLogScale(scale.LogScale):
+        name = "log"
+
+        def set_default_locators_and_formatters(self, axis):
+            super().set_default_locators_and_formatters(axis)
+            axis.set_major_formatter(_Plain(self.base))
+            axis.set_minor_formatter(_Plain(self.base, labelOnlyBase=(self.subs is not None)))
+
+    scale.register_scale(PlainLogScale)
 
 
 def figure(**kwargs):
@@ -227,8 +269,9 @@ def per_output(labels, flops):
     ax.grid(axis="x", visible=False)
     for bar, value in zip(bars, flops):
         mant, exp = f"{value:.1e}".split("e")
-        ax.annotate(f"${mant}\\times10^{{{int(exp)}}}$", (bar.get_x() + bar.get_width() / 2, value),
-                    ha="center", va="bottom", textcoords="offset points", xytext=(0, 2))
+        label = f"{mant}×10{str(int(exp)).translate(_SUPERSCRIPT)}"
+        ax.annotate(label, (bar.get_x() + bar.get_width() / 2, value), ha="center", va="bottom",
+                    textcoords="offset points", xytext=(0, 2))
     return fig
 
 

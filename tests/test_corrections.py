@@ -216,3 +216,13 @@ def test_options_beyond_the_corrections_scale_as_derived():
     assert_allclose(rows["FP8 on the H100"] / base, 1978.9 / 989.4, rtol=1e-12)
     assert_allclose(rows["B200 (BF16)"] / base, 2250 / 989.4, rtol=1e-12)
     assert rows["B200, FP8, 4 steps, one pass"] < report.compute(ARTICLE)[key[0]]
+
+
+def test_log_axis_labels_are_plain_text():
+    """plots.power_label turns Matplotlib's mathtext log labels into the same text in Unicode."""
+    from sorabook.plots import power_label
+
+    assert power_label(r"$\mathdefault{10^{-2}}$") == "10⁻²"
+    assert power_label(r"$\mathdefault{2\times10^{13}}$") == "2×10¹³"
+    assert power_label(r"$\mathdefault{0.5}$") == "0.5"
+    assert power_label("") == ""
