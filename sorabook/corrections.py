@@ -56,6 +56,7 @@ __all__ = [
     "sora_depth",
     "steps",
     "train_flops",
+    "uncorrected",
     "video_step_flops",
     "walk",
 ]
@@ -135,7 +136,7 @@ def _pass_macs_scalar(depth: int, width: int, height: int, latent_frames: int, t
     return total, products
 
 
-def _over_unique(func: Callable[..., tuple[float, float]], index: int, *args):
+def _over_unique(func: Callable[..., float], *args):
     """``func`` (scalar arguments) on broadcast array arguments, evaluated once per distinct row.
 
     Arguments that are single values stay out of the search for distinct rows; the others
@@ -144,7 +145,7 @@ def _over_unique(func: Callable[..., tuple[float, float]], index: int, *args):
     arrays = [np.asarray(a, dtype=float) for a in args]
     shape = np.broadcast_shapes(*(a.shape for a in arrays))
     if not shape:
-        return func(*[a.item() for a in arrays])[index]
+        return func(*[a.item() for a in arrays])
     flat = [np.broadcast_to(a, shape).ravel() for a in arrays]
     key = np.zeros(flat[0].size, dtype=np.int64)
     for a, column in zip(arrays, flat):
@@ -152,8 +153,19 @@ def _over_unique(func: Callable[..., tuple[float, float]], index: int, *args):
             codes = np.unique(column, return_inverse=True)[1].ravel()
             key = np.unique(key * (int(codes.max()) + 1) + codes, return_inverse=True)[1].ravel()
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    results = np.array([func(*[column[j].item() for column in flat])[index] for j in first])
+    results = np.array([func(*[column[j].item() for column in flat]) for j in first])
     return results[np.ravel(inverse)].reshape(shape)
+
+
+def _count(what: str, attention, sora_params, width, height, latent_frames, temporal, spatial, patch, channels):
+    """``what`` ("macs" or "share") of one pass of the Sora-class transformer, array-wise."""
+    def scalar(n, w, h, lat, t, sp, pt, c):
+        total, products = _pass_macs_scalar(int(n), int(w), int(h), int(round(lat)), int(t), int(sp), int(pt), int(c),
+                                            attention)
+        return total if what == "macs" else products / total
+
+    return _over_unique(scalar, sora_depth(sora_params), width, height, latent_frames, temporal, spatial, patch,
+                        channels)
 
 
 def pass_macs(attention, sora_params, width, height, latent_frames, temporal, spatial, patch, channels):
@@ -164,22 +176,18 @@ def pass_macs(attention, sora_params, width, height, latent_frames, temporal, sp
     frames must be whole numbers and the frame sides multiples of ``spatial x patch``
     (the parameters are validated for that).
     """
-    def scalar(n, w, h, lat, t, sp, pt, c):
-        return _pass_macs_scalar(int(n), int(w), int(h), int(round(lat)), int(t), int(sp), int(pt), int(c), attention)
-
-    return _over_unique(scalar, 0, sora_depth(sora_params), width, height, latent_frames, temporal, spatial, patch,
-                        channels)
+    return _count("macs", attention, sora_params, width, height, latent_frames, temporal, spatial, patch, channels)
 
 
 def attention_share(attention, sora_params, width, height, latent_frames, temporal, spatial, patch, channels):
     """Share of one pass in the token-token products (self and cross), for the architecture modes."""
-    def scalar(n, w, h, lat, t, sp, pt, c):
-        total, products = _pass_macs_scalar(int(n), int(w), int(h), int(round(lat)), int(t), int(sp), int(pt), int(c),
-                                            attention)
-        return products / total, 0.0
+    return _count("share", attention, sora_params, width, height, latent_frames, temporal, spatial, patch, channels)
 
-    return _over_unique(scalar, 0, sora_depth(sora_params), width, height, latent_frames, temporal, spatial, patch,
-                        channels)
+
+def _clip_count(p: Params, what: str, latent_frames):
+    """:func:`_count` for ``p``'s counting rule, frames and tokenisation (an architecture mode)."""
+    return _count(what, p.attention, p.sora_params, p.frame_width, p.frame_height, latent_frames,
+                  p.temporal_compression, p.vae_spatial_compression, p.patch_size, p.latent_channels)
 
 
 def clip_attention_share(p: Params) -> float:
@@ -189,9 +197,8 @@ def clip_attention_share(p: Params) -> float:
 
     if p.attention == "linear":
         raise ValueError("attention: the linear count has no attention products; expected per-frame or full-3d")
-    lat = latent.latent_frames(latent.video_frames(p.video_seconds, p.fps), p.temporal_compression)
-    return float(attention_share(p.attention, p.sora_params, p.frame_width, p.frame_height, lat,
-                                 p.temporal_compression, p.vae_spatial_compression, p.patch_size, p.latent_channels))
+    return float(_clip_count(p, "share", latent.latent_frames(latent.video_frames(p.video_seconds, p.fps),
+                                                              p.temporal_compression)))
 
 
 def sample_factor(p: Params, latent_frames) -> Any:
@@ -208,9 +215,7 @@ def sample_factor(p: Params, latent_frames) -> Any:
     tokens = latent.tokens_per_latent_frame(p.frame_width, p.frame_height, p.vae_spatial_compression, p.patch_size)
     if p.attention == "linear":
         return np.multiply(np.multiply(p.model_scale, latent_frames), resolution_factor(tokens))
-    macs = pass_macs(p.attention, p.sora_params, p.frame_width, p.frame_height, latent_frames,
-                     p.temporal_compression, p.vae_spatial_compression, p.patch_size, p.latent_channels)
-    return np.divide(macs, REFERENCE_MACS)
+    return np.divide(_clip_count(p, "macs", latent_frames), REFERENCE_MACS)
 
 
 def video_step_flops(p: Params, latent_frames) -> Any:
@@ -225,9 +230,7 @@ def video_step_flops(p: Params, latent_frames) -> Any:
     if p.attention == "linear":
         return np.multiply(inference.flops_per_step(p.dit_flops_per_step, p.flops_per_mac, p.cfg_passes),
                            sample_factor(p, latent_frames))
-    macs = pass_macs(p.attention, p.sora_params, p.frame_width, p.frame_height, latent_frames,
-                     p.temporal_compression, p.vae_spatial_compression, p.patch_size, p.latent_channels)
-    return inference.flops_per_step(macs, p.flops_per_mac, p.cfg_passes)
+    return inference.flops_per_step(_clip_count(p, "macs", latent_frames), p.flops_per_mac, p.cfg_passes)
 
 
 def train_flops(p: Params, dataset_scale, latent_frames) -> Any:
@@ -336,6 +339,12 @@ def reduction(rows: list[dict]) -> float:
     return rows[0]["value"] / rows[-1]["value"]
 
 
+def uncorrected(p: Params, corrections: Mapping[str, Any] | None = None) -> Params:
+    """``p`` with every correction (default: the corrected scenario's) set back to the article's value."""
+    return p.replace(**{name: REGISTRY[name].default for name in (corrected_values() if corrections is None
+                                                                   else corrections)})
+
+
 def walk(p: Params, compute: Callable[[Params], float], corrections: Mapping[str, Any] | None = None) -> list[dict]:
     """The waterfall: ``compute`` from the article's values of the corrections to the corrected ones.
 
@@ -345,7 +354,7 @@ def walk(p: Params, compute: Callable[[Params], float], corrections: Mapping[str
     ``value`` is ``compute(corrected(p))``.
     """
     corrections = dict(corrected_values() if corrections is None else corrections)
-    current = p.replace(**{name: REGISTRY[name].default for name in corrections})
+    current = uncorrected(p, corrections)
     value = float(compute(current))
     rows = [{"step": "article", "changes": {}, "value": value, "factor": 1.0}]
     for label, changes in steps(corrections):

@@ -40,7 +40,6 @@ __all__ = [
     "DISTRIBUTIONS",
     "Distribution",
     "distributions",
-    "load_uncertainty",
     "parse_uncertainty",
 ]
 
@@ -651,7 +650,8 @@ DISTRIBUTIONS: dict[str, Distribution] = {d.name: d for d in (
     Distribution("inference_utilization", "uniform", 0.3, 0.6, source=_S_UTIL),
     Distribution("fleet_utilization", "uniform", 0.3, 0.6, source=_S_UTIL + "; the article's 50 % inside"),
     Distribution("tiktok_minutes_per_day", "log-uniform", 17e6, 40e6,
-                 source="article's 17M (34M x 30 s) to 40M (117M uploads x 20.5 s on 10 April 2024, Steel, ..., Pfeffer 2025 [S])"),
+                 source="article's 17M (34M x 30 s) to 40M (117M uploads x 20.5 s on 10 April 2024, "
+                        "Steel, ..., Pfeffer 2025 [S])"),
     Distribution("tiktok_ai_share", "triangular", 0.1, 0.9, 0.5,
                  source="article §04 assumes 50 %; no measurement exists, this book's range around it"),
     Distribution("youtube_ai_share", "triangular", 0.05, 0.3, 0.15,
@@ -734,10 +734,3 @@ def distributions(params: Mapping[str, Any]) -> dict[str, Distribution]:
     removes that parameter's uncertainty)."""
     block = params.get("distribution_overrides") or None
     return {**DISTRIBUTIONS, **parse_uncertainty(block, "parameter 'distribution_overrides'")}
-
-
-def load_uncertainty(scenario: str | None = None, params_file: str | Path | None = None) -> dict[str, Distribution]:
-    """The distributions of a scenario or params file (:func:`distributions` of what it resolves to)."""
-    if params_file is not None:
-        return distributions(load_params_file(params_file).overrides)
-    return distributions(load_scenario("article" if scenario is None else scenario).overrides)

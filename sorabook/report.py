@@ -682,7 +682,7 @@ for _key, _base, _description in (
 @_result("corrected-vs-article-minutes-ratio", "x", "Minutes of video per GPU-hour without the corrections over "
          "with them", CH7, ".3g")
 def _corrected_minutes_ratio(p: Params) -> float:
-    return corrections.reduction(corrections.walk(p, _minutes_per_hour))
+    return _minutes_per_hour(corrections.uncorrected(p)) / _minutes_per_hour(corrections.corrected(p))
 
 
 @_result("attention-share-corrected", "share", "Share of one pass in the attention products, corrected clip", CH7,
@@ -700,7 +700,7 @@ def _percentile_result(output: str, q: int, unit: str, description: str, fmt: st
     def _compute(p: Params) -> float:
         from sorabook import uncertainty
 
-        return uncertainty.percentiles(uncertainty.default_simulation(p)[output], (q,))[q]
+        return uncertainty.default_percentiles(p)[output][q]
 
 
 def _above_article_result(key: str, output: str, description: str, article_params: Callable[[], dict]) -> None:

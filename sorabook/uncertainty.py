@@ -28,6 +28,8 @@ __all__ = [
     "PERCENTILES",
     "Output",
     "central_value",
+    "default_percentiles",
+    "default_simulation",
     "draw",
     "exceedance",
     "percentiles",
@@ -160,18 +162,8 @@ def simulate(params: Mapping[str, Any], distributions: Mapping[str, Distribution
 
 
 def percentiles(values: np.ndarray, qs=PERCENTILES) -> dict[int, float]:
-    """``{q: q-th percentile}`` of ``values`` (linear interpolation, NumPy's default).
-
-    For an output of :func:`default_simulation`, every percentile the book reports is
-    computed in one pass and remembered: the chapter-8 results each ask for one of them.
-    NumPy gives the same numbers one at a time or together.
-    """
-    known = _PERCENTILE_MEMO.get(id(values))
-    if known is not None and known[0] is values:
-        if not all(q in known[1] for q in qs):
-            known[1].update(zip(PERCENTILES, (float(v) for v in np.percentile(values, PERCENTILES))))
-        if all(q in known[1] for q in qs):
-            return {q: known[1][q] for q in qs}
+    """``{q: q-th percentile}`` of ``values`` (linear interpolation, NumPy's default; the same
+    numbers one at a time or together)."""
     return dict(zip(qs, (float(v) for v in np.percentile(values, qs))))
 
 
@@ -217,9 +209,18 @@ def tornado(params: Mapping[str, Any], distributions: Mapping[str, Distribution]
     return out
 
 
-_CACHE: dict[str, dict[str, np.ndarray]] = {}
-#: id of an array of the cached simulation -> (that array, its percentiles computed so far)
-_PERCENTILE_MEMO: dict[int, tuple[np.ndarray, dict[int, float]]] = {}
+_CACHE: dict[str, tuple[dict[str, np.ndarray], dict[str, dict[int, float]]]] = {}
+
+
+def _default(params: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, dict[int, float]]]:
+    from sorabook.params import distributions, params_sha256
+
+    key = params_sha256(dict(params))
+    if key not in _CACHE:
+        _CACHE.clear()
+        sims = simulate(params, distributions(params))
+        _CACHE[key] = (sims, {k: percentiles(v) for k, v in sims.items()})
+    return _CACHE[key]
 
 
 def default_simulation(params: Mapping[str, Any]) -> dict[str, np.ndarray]:
@@ -229,15 +230,13 @@ def default_simulation(params: Mapping[str, Any]) -> dict[str, np.ndarray]:
     The chapter-8 results of :mod:`sorabook.report` each read one number of the
     same simulation; this runs it once per parameter set.
     """
-    from sorabook.params import distributions, params_sha256
+    return _default(params)[0]
 
-    key = params_sha256(dict(params))
-    if key not in _CACHE:
-        _CACHE.clear()
-        _PERCENTILE_MEMO.clear()
-        _CACHE[key] = simulate(params, distributions(params))
-        _PERCENTILE_MEMO.update((id(v), (v, {})) for v in _CACHE[key].values())
-    return _CACHE[key]
+
+def default_percentiles(params: Mapping[str, Any]) -> dict[str, dict[int, float]]:
+    """The reported percentiles (:data:`PERCENTILES`) of each output of :func:`default_simulation`,
+    computed once with it."""
+    return _default(params)[1]
 
 
 def article_thresholds(outputs=OUTPUTS) -> list[dict]:

@@ -137,7 +137,7 @@ def test_every_shipped_scenario_runs():
     """Nothing assumes that only the 'article' scenario exists."""
     for name in P.scenario_names():
         p, _ = P.resolve(scenario=name)
-        sims = U.simulate(p, P.load_uncertainty(name), 1000, 1)
+        sims = U.simulate(p, P.distributions(P.resolve(scenario=name)[0]), 1000, 1)
         assert all(np.all(np.isfinite(v)) and np.all(v > 0) for v in sims.values())
 
 
@@ -170,7 +170,7 @@ def test_scenario_file_distributions_are_validated(tmp_path, block, fragment):
 def test_scenario_file_sets_distributions(tmp_path):
     f = _file(tmp_path, "uncertainty:\n  model_scale: {dist: uniform, low: 20, high: 20}\n  cfg_passes: fixed\n"
                         "  peak_to_average: {dist: triangular, low: 1.5, high: 3, mode: 2, source: my guess}\n")
-    d = P.load_uncertainty(params_file=f)
+    d = P.distributions(P.resolve(params_file=f)[0])
     assert d["model_scale"] == Distribution("model_scale", "uniform", 20.0, 20.0, None, f"params file '{f}'")
     assert d["cfg_passes"].kind == "fixed"
     assert d["peak_to_average"].source == "my guess"
