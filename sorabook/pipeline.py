@@ -162,20 +162,6 @@ def plan(root: Path, params: Params, chapters: Iterable[str]) -> list[ChapterRun
 # --- executing chapters -----------------------------------------------------------------
 
 
-def _kernel_manager_class(ipc_dir: str):
-    from jupyter_client.manager import KernelManager
-
-    class IPCKernelManager(KernelManager):
-        """A kernel on IPC sockets in a folder of its own (no port races, no TCP warning)."""
-
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            self.transport = "ipc"
-            self.ip = os.path.join(ipc_dir, "kernel")
-
-    return IPCKernelManager
-
-
 def _failure_message(source: Path, err: Exception, nb) -> str:
     """``notebooks/X.md, code cell N (line L: `first line`): Error: message``."""
     ename = getattr(err, "ename", type(err).__name__)
@@ -195,13 +181,17 @@ def _failure_message(source: Path, err: Exception, nb) -> str:
     return f"notebooks/{source.name}{where}: {ename}: {evalue}"
 
 
-def _prepare_worker() -> None:
+def _prepare_worker(server_address: str | None = None, server_pid: int | None = None) -> None:
     """A worker's set-up, run once as it starts: imports every chapter needs, output to a log."""
     import signal
 
     # Ctrl-C is the main process's to handle: it stops the workers, whose kernels exit
     # with them (ipykernel polls its parent). No worker prints a KeyboardInterrupt.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from sorabook import kernels
+
+    kernels.kernel_environment()
+    kernels.connect(server_address, server_pid)
     import jupytext  # noqa: F401
     import papermill  # noqa: F401
 
@@ -224,9 +214,9 @@ def _execute_chapter(source: str, out_path: str, parameters: dict, cwd: str, log
     log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(log, 1)
     os.dup2(log, 2)
-    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
-    os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
-    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    from sorabook.kernels import kernel_environment, kernel_manager_class
+
+    kernel_environment()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     logging.getLogger("papermill").setLevel(logging.WARNING)
 
@@ -246,7 +236,7 @@ def _execute_chapter(source: str, out_path: str, parameters: dict, cwd: str, log
                 language="python",
                 progress_bar=False,
                 cwd=cwd,
-                kernel_manager_class=_kernel_manager_class(ipc_dir),
+                kernel_manager_class=kernel_manager_class(ipc_dir),
                 # One write of the finished notebook (or of the failed one), not two after every
                 # cell: each write serialises and validates the whole, growing notebook.
                 request_save_on_cell_execute=False,
@@ -325,12 +315,28 @@ def _record_seconds(cache_dir: Path, runs: list[ChapterRun]) -> None:
 
 
 def worker_pool(jobs: int):
-    """The ``spawn`` process pool chapters run in, its ``jobs`` workers started (and importing) now."""
+    """The ``spawn`` process pool chapters run in, its ``jobs`` workers started (and importing) now.
+
+    The pool owns the build's kernel :class:`~sorabook.kernels.ForkServer` (started here,
+    stopped with the pool), which every worker forks its kernels from.
+    """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_prepare_worker)
+    from sorabook import kernels
+
+    class WorkerPool(ProcessPoolExecutor):
+        def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+            try:
+                super().shutdown(wait=wait, cancel_futures=cancel_futures)
+            finally:
+                if server is not None:
+                    server.close()
+
+    server = kernels.start_server()  # first: its imports run while the workers start
+    pool = WorkerPool(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                      initializer=_prepare_worker,
+                      initargs=(server.address, server.pid) if server is not None else ())
     for _ in range(jobs):  # each submit starts one more worker while none is idle
         pool.submit(int)
     return pool

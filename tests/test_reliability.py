@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sorabook import params, pipeline, report
+from sorabook import kernels, params, pipeline, report
 
 from conftest import BIN, ROOT, run_cli, tree_snapshot
 
@@ -149,6 +149,16 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _is_kernel(pid: int) -> bool:
+    """A kernel started by Jupyter (its command line) or forked by the build (its name)."""
+    try:
+        cmdline = (Path("/proc") / str(pid) / "cmdline").read_text(errors="replace")
+        comm = (Path("/proc") / str(pid) / "comm").read_text().strip()
+    except OSError:
+        return False
+    return "ipykernel" in cmdline or comm == kernels.KERNEL_NAME
+
+
 @pytest.mark.build
 def test_ctrl_c_during_execution_keeps_site_and_leaves_no_kernel(tmp_path, default_build):
     out = tmp_path / "site"
@@ -164,8 +174,7 @@ def test_ctrl_c_during_execution_keeps_site_and_leaves_no_kernel(tmp_path, defau
     kernel_seen = False
     while time.time() < deadline and not kernel_seen:  # wait until a kernel runs
         seen |= _descendants(proc.pid)
-        kernel_seen = any("ipykernel" in (Path("/proc") / str(p) / "cmdline").read_text(errors="replace")
-                          for p in seen if _alive(p))
+        kernel_seen = any(_is_kernel(p) for p in seen if _alive(p))
         time.sleep(0.05)
     assert kernel_seen, "no kernel started"
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does

@@ -1,0 +1,399 @@
+"""Chapter kernels forked from a warm server instead of started from nothing.
+
+A fresh IPython kernel spends about a second importing ipykernel, and each chapter
+another second importing NumPy, Matplotlib and the book's own modules: on two cores,
+eight chapters paid for those imports eight times over. A :class:`ForkServer` is one
+Python process per build that imports all of that once, then forks a kernel for every
+chapter. The fork is the kernel the spec's command (``python -m ipykernel_launcher
+-f CONNECTION``) would have started: same arguments, working folder, environment,
+standard streams and session of its own; its parent is the server, which it polls as
+ipykernel's kernels poll theirs, so it exits when the server does.
+
+What a fork shares with its server is modules, never state: the server imports and
+runs no chapter code, so every kernel starts from the same snapshot, and a chapter
+runs to the same outputs as in a spawned kernel (``tests/test_kernels.py`` compares
+them). The one backend module whose import hooks into the running IPython shell,
+``matplotlib_inline.backend_inline``, is left to the kernel.
+
+The build's worker pool starts the server (:func:`start_server`), and each of its
+workers calls :func:`connect`. :func:`kernel_manager_class` gives papermill a kernel
+manager that forks from it, and that falls back to the ordinary launch when there is
+no server, when it has died, when the kernel command is not this interpreter's
+ipykernel, or when ``SORABOOK_FORK_KERNELS=0``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+
+__all__ = [
+    "KERNEL_NAME",
+    "PRELOAD",
+    "Connection",
+    "ForkServer",
+    "connect",
+    "enabled",
+    "kernel_environment",
+    "kernel_manager_class",
+    "start_server",
+]
+
+#: Imported once by the server: the kernel and what the chapters import.
+PRELOAD = (
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "ipykernel.debugger",  # the kernel imports debugpy as it starts: a quarter of a second
+    "IPython.display",
+    "numpy",
+    "matplotlib.pyplot",
+    "myst_nb",
+    "myst_nb.ext.glue",
+    "sorabook.page",
+    "sorabook.plots",
+    "sorabook.report",
+    "sorabook.corrections",
+    "sorabook.predict",
+    "sorabook.uncertainty",
+)
+
+_MAX_MESSAGE = 1 << 20
+
+#: What ``ps -o comm`` shows for a forked kernel (its command line is the server's).
+KERNEL_NAME = "sorabook-kernel"
+
+_server: "Connection | None" = None  # this process's connection to a server, if any
+
+
+class ForkServer:
+    """The warm process that forks kernels, started by the build; workers :func:`connect` to it.
+
+    It listens on a Unix socket in a private folder, and exits when :meth:`close` is
+    called or when its owner dies (its standard input, a pipe from the owner, closes).
+    """
+
+    def __init__(self) -> None:
+        self.folder = tempfile.mkdtemp(prefix="sorabook-kernels-")
+        self.address = os.path.join(self.folder, "server")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sorabook.kernels", self.address],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def close(self) -> None:
+        """Stop the server (kernels it forked exit as they see their parent go)."""
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()  # end of file: the server exits
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class Connection:
+    """A worker's line to a :class:`ForkServer` (opened at the first kernel it asks for)."""
+
+    def __init__(self, address: str, pid: int) -> None:
+        self.address, self.pid = address, pid
+        self.sock: socket.socket | None = None
+
+    def alive(self) -> bool:
+        return _running(self.pid)
+
+    def _connect(self) -> socket.socket:
+        import time
+
+        deadline = time.monotonic() + 30  # the server binds within a moment of starting
+        while True:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            try:
+                sock.connect(self.address)
+                return sock
+            except (FileNotFoundError, ConnectionRefusedError):
+                sock.close()
+                if time.monotonic() > deadline or not self.alive():
+                    raise OSError("the kernel fork server is not listening") from None
+                time.sleep(0.01)
+
+    def fork(self, argv: list[str], cwd: str, env: dict[str, str], stdio: tuple[int, int, int]) -> int:
+        """Start a kernel as ``python -m ipykernel_launcher ARGV`` would; returns its pid."""
+        if self.sock is None:
+            self.sock = self._connect()
+        request = json.dumps({"argv": argv, "cwd": cwd, "env": env}).encode()
+        socket.send_fds(self.sock, [request], list(stdio))
+        reply = self.sock.recv(_MAX_MESSAGE)  # after the server's imports, for the first kernel
+        if not reply:
+            raise OSError("the kernel fork server exited")
+        answer = json.loads(reply)
+        if "error" in answer:
+            raise OSError(f"the kernel fork server could not fork: {answer['error']}")
+        return int(answer["pid"])
+
+
+def kernel_environment() -> None:
+    """What every chapter's kernel finds in its environment (set in a worker, and in the server
+    before its imports, which read some of it)."""
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
+    os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+
+
+def enabled() -> bool:
+    """Whether kernels are forked (``SORABOOK_FORK_KERNELS=0`` starts each as Jupyter does)."""
+    return os.environ.get("SORABOOK_FORK_KERNELS", "1") != "0" and hasattr(socket, "send_fds")
+
+
+def start_server() -> ForkServer | None:
+    """A new :class:`ForkServer`, or None when forking is switched off."""
+    return ForkServer() if enabled() else None
+
+
+def connect(address: str | None, pid: int | None) -> None:
+    """Fork this process's kernels from the server at ``address`` (None: start them as Jupyter does)."""
+    global _server
+    _server = Connection(address, pid) if address and pid else None
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs: neither gone nor a zombie (an orphan waits as one where nothing reaps)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+
+
+class _Forked:
+    """The part of :class:`subprocess.Popen` a provisioner uses, for a kernel the server forked.
+
+    The server reaps its children, so the kernel's exit status is not known here: an
+    exited kernel reports 0 (whatever the reason, the notebook's executor sees a kernel
+    that stopped, as with any other kernel that died).
+    """
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None and not _running(self.pid):
+            self.returncode = 0
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        import time
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"kernel {self.pid}", timeout)
+            time.sleep(0.02)
+        return self.returncode  # type: ignore[return-value]
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            try:
+                os.kill(self.pid, signum)
+            except ProcessLookupError:
+                self.returncode = 0
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+def _launcher_args(cmd: list[str]) -> list[str] | None:
+    """The arguments after ``-m ipykernel_launcher`` when ``cmd`` runs this interpreter's ipykernel."""
+    if len(cmd) >= 3 and cmd[1:3] == ["-m", "ipykernel_launcher"]:
+        try:
+            if os.path.samefile(cmd[0], sys.executable):
+                return cmd[3:]
+        except OSError:
+            return None
+    return None
+
+
+def kernel_manager_class(ipc_dir: str):
+    """A kernel manager on IPC sockets in ``ipc_dir`` whose kernels fork from this process's server."""
+    import asyncio
+    import uuid
+
+    from jupyter_client.manager import KernelManager
+    from jupyter_client.provisioning import LocalProvisioner
+
+    class ForkProvisioner(LocalProvisioner):
+        async def wait(self):
+            if not isinstance(self.process, _Forked):
+                return await super().wait()
+            while self.process.poll() is None:  # a killed kernel is gone within milliseconds
+                await asyncio.sleep(0.005)
+            code, self.process = self.process.returncode, None
+            return code
+
+        async def launch_kernel(self, cmd, **kwargs):
+            args = _launcher_args(cmd)
+            server = _server
+            if args is None or server is None or not server.alive():
+                return await super().launch_kernel(cmd, **kwargs)
+            env = dict(kwargs.get("env") or os.environ)
+            env["JPY_PARENT_PID"] = str(server.pid)  # the kernel's parent, which it polls
+            cwd = str(kwargs.get("cwd") or os.getcwd())
+            with open(os.devnull, "rb") as devnull:
+                pid = server.fork(args, cwd, env, (devnull.fileno(), 1, 2))
+            self.process = _Forked(pid)
+            self.pid = self.pgid = pid  # the kernel leads a session of its own
+            self.cwd = cwd
+            return self.connection_info
+
+    class IPCKernelManager(KernelManager):
+        """A kernel on IPC sockets in a folder of its own (no port races, no TCP warning)."""
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.transport = "ipc"
+            self.ip = os.path.join(ipc_dir, "kernel")
+
+        async def _async_pre_start_kernel(self, **kw):
+            if self.provisioner is None and _server is not None:
+                self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+                self.provisioner = ForkProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec,
+                                                   parent=self)
+            return await super()._async_pre_start_kernel(**kw)
+
+    return IPCKernelManager
+
+
+# --- the server process ---------------------------------------------------------------------
+
+
+def _name_process(name: str) -> None:
+    """Set this process's name (``/proc/PID/comm``, 15 characters), where Linux allows it."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(15, name.encode()[:15], 0, 0, 0)  # PR_SET_NAME
+    except (OSError, AttributeError):
+        pass
+
+
+def _kernel(request: dict, fds: list[int]) -> None:
+    """In the forked child: become ``python -m ipykernel_launcher ARGV``; never returns."""
+    code = 1
+    try:
+        os.setsid()
+        _name_process(KERNEL_NAME)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        for target, fd in enumerate(fds[:3]):
+            os.dup2(fd, target)
+        for fd in fds:
+            if fd > 2:
+                os.close(fd)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        import importlib.util
+
+        # ipykernel reads JPY_PARENT_PID when it is imported, here long before the fork: the
+        # parent it is to poll (this server) is passed on its command line instead.
+        sys.argv = [importlib.util.find_spec("ipykernel_launcher").origin, *request["argv"],
+                    f"--IPKernelApp.parent_handle={os.getppid()}"]
+        from ipykernel import kernelapp
+
+        try:
+            kernelapp.launch_new_instance()
+            code = 0
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+    except BaseException:  # noqa: BLE001 - reported on the kernel's stderr, as a crashed kernel's would be
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        import atexit
+
+        atexit._run_exitfuncs()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001
+                pass
+        os._exit(code)
+
+
+def serve(address: str) -> None:
+    """Listen at ``address``, import :data:`PRELOAD`, then fork a kernel for each request, until
+    standard input (the owner's pipe) closes."""
+    import importlib
+    import select
+
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    listener.bind(address)
+    listener.listen(16)  # workers may connect while the imports run; they wait for the first reply
+    kernel_environment()
+    if sys.path and sys.path[0] in ("", os.getcwd()):
+        del sys.path[0]  # as ipykernel_launcher does; the kernel adds its own folder back
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - a module that fails here fails, visibly, in the chapter
+            pass
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped as they exit
+    lifeline = sys.stdin.fileno()
+    connections: list[socket.socket] = []
+    while True:
+        ready, _, _ = select.select([lifeline, listener, *connections], [], [])
+        if lifeline in ready and not os.read(lifeline, 1 << 12):
+            return
+        if listener in ready:
+            connections.append(listener.accept()[0])
+        for conn in [c for c in connections if c in ready]:
+            try:
+                message, fds, _flags, _addr = socket.recv_fds(conn, _MAX_MESSAGE, 3)
+            except OSError:
+                message, fds = b"", []
+            if not message:
+                connections.remove(conn)
+                conn.close()
+                continue
+            try:
+                pid = os.fork()
+            except OSError as err:
+                for fd in fds:
+                    os.close(fd)
+                conn.send(json.dumps({"error": str(err)}).encode())
+                continue
+            if pid == 0:
+                listener.close()
+                for other in connections:
+                    other.close()
+                _kernel(json.loads(message), fds)
+            for fd in fds:
+                os.close(fd)
+            conn.send(json.dumps({"pid": pid}).encode())
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])
