@@ -239,8 +239,11 @@ def _launcher_args(cmd: list[str]) -> list[str] | None:
 def kernel_manager_class(ipc_dir: str):
     """A kernel manager on IPC sockets in ``ipc_dir`` whose kernels fork from this process's server."""
     import asyncio
+    import queue
+    import time
     import uuid
 
+    from jupyter_client.blocking import BlockingKernelClient
     from jupyter_client.manager import KernelManager
     from jupyter_client.provisioning import LocalProvisioner
 
@@ -268,6 +271,39 @@ def kernel_manager_class(ipc_dir: str):
             self.cwd = cwd
             return self.connection_info
 
+    class ReadyClient(BlockingKernelClient):
+        def wait_for_ready(self, timeout: float | None = None) -> None:
+            """Return once the kernel has answered ``kernel_info`` on the shell channel and its
+            ``idle`` status for that request has come in on IOPub.
+
+            IOPub is a subscription that may miss what is published while it connects, so
+            the request is repeated until that idle status arrives; when it does, IOPub is
+            connected and every earlier message on it has been read. (jupyter_client's own
+            wait ends with 0.2 s of silence on IOPub, which every kernel start paid.)
+            """
+            deadline = time.monotonic() + (3600.0 if timeout is None else timeout)
+            while True:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+                if not self.parent.is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                request = self.kernel_info()
+                try:
+                    reply = self.get_shell_msg(timeout=1)
+                except queue.Empty:
+                    continue
+                if reply["parent_header"].get("msg_id") != request:
+                    continue
+                try:
+                    while True:
+                        msg = self.get_iopub_msg(timeout=0.1)
+                        if (msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle"
+                                and msg["parent_header"].get("msg_id") == request):
+                            self._handle_kernel_info_reply(reply)
+                            return
+                except queue.Empty:
+                    continue
+
     class IPCKernelManager(KernelManager):
         """A kernel on IPC sockets in a folder of its own (no port races, no TCP warning)."""
 
@@ -275,6 +311,7 @@ def kernel_manager_class(ipc_dir: str):
             super().__init__(**kwargs)
             self.transport = "ipc"
             self.ip = os.path.join(ipc_dir, "kernel")
+            self.client_factory = ReadyClient
 
         async def _async_pre_start_kernel(self, **kw):
             if self.provisioner is None and _server is not None:
@@ -366,7 +403,7 @@ def serve(address: str) -> None:
     while True:
         ready, _, _ = select.select([lifeline, listener, *connections], [], [])
         if lifeline in ready and not os.read(lifeline, 1 << 12):
-            return
+            os._exit(0)  # nothing to tidy: skip tearing down a few hundred modules
         if listener in ready:
             connections.append(listener.accept()[0])
         for conn in [c for c in connections if c in ready]:

@@ -83,16 +83,66 @@ def _parameters_cell(nb) -> Any:
     return cells[0]
 
 
-def chapter_parameters(path: Path) -> dict[str, Any]:
-    """The names and default values a chapter declares in its ``parameters`` cell.
+def _myst_code_cells(text: str) -> list[tuple[dict, str]] | None:
+    """The ``{code-cell}`` blocks of a MyST notebook as ``(options, source)``, read line by line.
 
-    The cell must hold only assignments of literals (``name = 24.0``): a derived
-    value there would silently keep its default when papermill injects overrides.
+    A quick reading for the build's plan, which needs only the ``parameters`` cell (jupytext
+    and its imports take a second and a half). It knows the common form: fences of three or
+    more backticks or tildes at the start of a line, options as ``:key: value`` lines or a
+    ``---`` YAML block. On anything else (an indented fence, a fence left open, "{code-cell}"
+    outside a fence opening) it returns None and jupytext reads the file. The worker that
+    executes the chapter reads it with jupytext and checks that it declares the same.
     """
-    import jupytext
+    import yaml
 
-    nb = jupytext.read(path)
-    source = _parameters_cell(nb).source
+    lines = text.split("\n")
+    i = 0
+    if lines and lines[0] == "---":  # front matter
+        i = next((n for n in range(1, len(lines)) if lines[n] == "---"), len(lines)) + 1
+    cells = []
+    while i < len(lines):
+        line = lines[i]
+        stripped = line.lstrip(" ")
+        fence = stripped[:3] if stripped[:3] in ("```", "~~~") else ""
+        if not fence:
+            if "{code-cell}" in line:
+                return None
+            i += 1
+            continue
+        if line != stripped:
+            return None  # an indented fence: list items, block quotes... leave them to jupytext
+        size = len(stripped) - len(stripped.lstrip(fence[0]))
+        info = stripped[size:].strip()
+        end = next((n for n in range(i + 1, len(lines))
+                    if lines[n].strip(" ") == fence[0] * len(lines[n].strip(" ")) and len(lines[n].strip(" ")) >= size),
+                   None)
+        if end is None:
+            return None
+        if info.startswith("{code-cell}"):
+            body = lines[i + 1:end]
+            options: dict = {}
+            if body and body[0] == "---":
+                close = next((n for n in range(1, len(body)) if body[n] == "---"), None)
+                if close is None:
+                    return None
+                options = yaml.safe_load("\n".join(body[1:close])) or {}
+                body = body[close + 1:]
+            else:
+                while body and body[0].startswith(":") and body[0].count(":") >= 2:
+                    key, _, value = body[0][1:].partition(":")
+                    options[key.strip()] = yaml.safe_load(value.strip()) if value.strip() else None
+                    body = body[1:]
+            if not isinstance(options, dict):
+                return None
+            cells.append((options, "\n".join(body)))
+        elif "{code-cell}" in info:
+            return None
+        i = end + 1
+    return cells
+
+
+def _literal_assignments(source: str, name: str) -> dict[str, Any]:
+    """``{name: value}`` of a parameters cell of ``name = literal`` lines (anything else is an error)."""
     out: dict[str, Any] = {}
     for node in ast.parse(source).body:
         ok = isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
@@ -101,9 +151,26 @@ def chapter_parameters(path: Path) -> dict[str, Any]:
         except ValueError:
             ok = False
         if not ok:
-            raise BuildError(f"{path.name}: parameters cell line {node.lineno}: expected `name = literal`")
+            raise BuildError(f"{name}: parameters cell line {node.lineno}: expected `name = literal`")
         out[node.targets[0].id] = value
     return out
+
+
+def chapter_parameters(path: Path) -> dict[str, Any]:
+    """The names and default values a chapter declares in its ``parameters`` cell.
+
+    The cell must hold only assignments of literals (``name = 24.0``): a derived
+    value there would silently keep its default when papermill injects overrides.
+    """
+    cells = _myst_code_cells(path.read_text()) if path.suffix == ".md" else None
+    tagged = [src for opts, src in cells or () if "parameters" in (opts.get("tags") or ())]
+    if cells is not None and len(tagged) == 1:
+        source = tagged[0]
+    else:  # the quick reading did not apply, or found no single cell: jupytext decides (and explains)
+        import jupytext
+
+        source = _parameters_cell(jupytext.read(path)).source
+    return _literal_assignments(source, path.name)
 
 
 def _digest(*parts: bytes | str) -> str:
@@ -226,6 +293,13 @@ def _execute_chapter(source: str, out_path: str, parameters: dict, cwd: str, log
 
     stem = Path(source).stem
     nb = jupytext.read(source)
+    try:
+        declared = _literal_assignments(_parameters_cell(nb).source, Path(source).name)
+    except BuildError as err:
+        return False, f"notebooks/{stem}.md: {err}"
+    if set(declared) != set(parameters):  # the plan's quick reading and jupytext disagree
+        return False, (f"notebooks/{stem}.md: jupytext reads the parameters cell as declaring "
+                       f"{sorted(declared)}, the plan as {sorted(parameters)}; please report this")
     with tempfile.TemporaryDirectory(prefix="sorabook-ipc-") as ipc_dir:
         try:
             papermill.execute_notebook(
@@ -255,11 +329,24 @@ def _execute_chapter(source: str, out_path: str, parameters: dict, cwd: str, log
     return True, ""
 
 
+def _read_notebook(path: Path):
+    """A notebook the build wrote (papermill validated it then), read without validating it again."""
+    from nbformat.v4 import nbjson
+
+    return nbjson.reads(path.read_text(encoding="utf-8"))
+
+
+def _write_notebook(nb, path: Path) -> None:
+    """What ``nbformat.write`` writes, without its validation (a third of the time of each write)."""
+    from nbformat.v4 import nbjson
+
+    text = nbjson.writes(nb)
+    path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+
+
 def _finish_notebook(path: Path, source_rel: str) -> None:
     """Tidy an executed notebook: input path, no timings, parameter cells shown as the page needs."""
-    import nbformat
-
-    nb = nbformat.read(path, as_version=4)
+    nb = _read_notebook(path)
     nb.metadata.setdefault("papermill", {})["input_path"] = source_rel
     nb.metadata["papermill"].pop("start_time", None)
     nb.metadata["papermill"].pop("end_time", None)
@@ -272,7 +359,7 @@ def _finish_notebook(path: Path, source_rel: str) -> None:
             cell.metadata["tags"] = [*tags, "remove-cell"]  # the defaults: in the inputs table
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
-    nbformat.write(nb, path)
+    _write_notebook(nb, path)
 
 
 def _store(cache_dir: Path, run: ChapterRun, executed: Path) -> None:
@@ -388,7 +475,7 @@ def execute(
     expected = _expected_seconds(cache_dir, todo)
     todo.sort(key=lambda r: -expected[r.stem])
     pool = pool or worker_pool(min(jobs, len(todo)))
-    with pool:
+    try:
         futures = {}
         for run in todo:
             out = nb_dir / f"{run.stem}.ipynb"
@@ -396,28 +483,29 @@ def execute(
                               str(logs / f"{run.stem}.log"))
             futures[fut] = run
         pending = set(futures)
-        try:
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                for fut in done:
-                    run = futures[fut]
-                    ok, message, run.seconds = fut.result()
-                    if not ok:
-                        for other in pending:
-                            other.cancel()
-                        raise BuildError(message)
-                    out = nb_dir / f"{run.stem}.ipynb"
-                    _finish_notebook(out, f"notebooks/{run.stem}.md")
-                    _store(cache_dir, run, out)
-                    if ready:
-                        ready(out)
-                    if progress:
-                        progress(run)
-        except BaseException:
-            for proc in list(getattr(pool, "_processes", {}).values()):
-                with contextlib.suppress(Exception):
-                    proc.terminate()
-            raise
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            for fut in done:
+                run = futures[fut]
+                ok, message, run.seconds = fut.result()
+                if not ok:
+                    for other in pending:
+                        other.cancel()
+                    raise BuildError(message)
+                out = nb_dir / f"{run.stem}.ipynb"
+                _finish_notebook(out, f"notebooks/{run.stem}.md")
+                _store(cache_dir, run, out)
+                if ready:
+                    ready(out)
+                if progress:
+                    progress(run)
+    except BaseException:
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            with contextlib.suppress(Exception):
+                proc.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=False)  # every chapter is in: the workers exit while the book is assembled
     _record_seconds(cache_dir, todo)
     return runs
 
@@ -425,13 +513,15 @@ def execute(
 # --- assembling and building the book -----------------------------------------------------
 
 
-def assemble(root: Path, dest: Path, doc: Mapping | None = None, prov: Mapping | None = None) -> None:
+def assemble(root: Path, dest: Path, doc: Mapping | None = None, prov: Mapping | None = None,
+             scenarios: Mapping | None = None) -> None:
     """Stage the book beside the executed notebooks.
 
     Copies the configuration and the hand-written pages; with a results document
-    ``doc`` and provenance ``prov`` it also writes the generated pages (results,
-    scenario comparison), the downloadable results files, and a provenance box at
-    the top of every executed chapter.
+    ``doc`` it also writes the generated pages (results, the scenario comparison of
+    :func:`scenario_comparison`, or ``scenarios`` when the caller computed it) and the
+    downloadable results files, and with provenance ``prov`` a provenance box at the
+    top of every executed chapter.
     """
     from sorabook import generated
 
@@ -444,7 +534,7 @@ def assemble(root: Path, dest: Path, doc: Mapping | None = None, prov: Mapping |
     (book / "results.md").write_text(generated.results_page(doc))
     (book / "results.json").write_text(json.dumps(doc, indent=2) + "\n")
     (book / "results.csv").write_text(results_csv(doc))
-    (book / "scenarios.md").write_text(generated.scenarios_page(scenario_comparison()))
+    (book / "scenarios.md").write_text(generated.scenarios_page(scenarios or scenario_comparison()))
     (book / "reproduction.md").write_text(generated.reproduction_page(doc["claims"]))
     if prov is not None:
         box = _provenance_box(prov)
@@ -462,7 +552,7 @@ def _insert_provenance(path: Path, box: str) -> None:
     """Put the provenance box right under the page title (first ``# `` heading)."""
     import nbformat
 
-    nb = nbformat.read(path, as_version=4)
+    nb = _read_notebook(path)
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "markdown":
             continue
@@ -479,7 +569,7 @@ def _insert_provenance(path: Path, box: str) -> None:
             c["id"] = f"sorabook-head-{n}"  # deterministic, unlike nbformat's random ids
         nb.cells[i:i + 1] = new_cells
         break
-    nbformat.write(nb, path)
+    _write_notebook(nb, path)
 
 
 def scenario_comparison() -> dict[str, dict]:
@@ -555,19 +645,21 @@ def git_commit(root: Path) -> str | None:
         return None
 
 
-def collect(nb_dir: Path, params: Params, runs: list[ChapterRun]) -> dict[str, float]:
+def collect(nb_dir: Path, params: Params, runs: list[ChapterRun],
+            expected: Mapping[str, float] | None = None) -> dict[str, float]:
     """The results the executed notebooks recorded, checked against the package.
 
     Every result defined for a chapter must be recorded by it, with the value that
-    :func:`sorabook.report.compute` gives for the same parameters: a mismatch is a
-    bug and fails the build.
+    :func:`sorabook.report.compute` gives for the same parameters (``expected``, when
+    the caller computed it already): a mismatch is a bug and fails the build.
     """
     from sorabook.report import RESULTS, compute
 
     recorded: dict[str, float] = {}
     for run in runs:
         recorded.update(recorded_results(nb_dir / f"{run.stem}.ipynb"))
-    expected = compute(params, {r.stem for r in runs})
+    if expected is None:
+        expected = compute(params, {r.stem for r in runs})
     missing = sorted(set(expected) - set(recorded))
     if missing:
         raise BuildError(f"result {missing[0]!r} is defined for {RESULTS[missing[0]].chapter} but not recorded there")
@@ -662,6 +754,30 @@ class BuildResult:
         return [r.stem for r in self.runs if not r.cached]
 
 
+def _in_background(work: Callable[[], Any]) -> Callable[[], Any]:
+    """Start ``work()`` in a daemon thread; the returned call waits for its value (or raises its error)."""
+    import threading
+
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = work()
+        except BaseException as err:  # noqa: BLE001 - handed to the caller
+            box["error"] = err
+
+    thread = threading.Thread(target=run, name="sorabook-package-results", daemon=True)
+    thread.start()
+
+    def result() -> Any:
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
+
+    return result
+
+
 def build(
     params: Params,
     scenario: Scenario,
@@ -675,7 +791,7 @@ def build(
     progress: Callable[[ChapterRun], None] | None = None,
 ) -> BuildResult:
     """Build the book for ``params`` into ``out``; the previous site survives any failure."""
-    from sorabook.report import CHAPTERS
+    from sorabook.report import CHAPTERS, compute
 
     root = root or project_root()
     cache_dir = cache_dir or Path(os.environ.get("SORABOOK_CACHE", root / "_build" / "cache"))
@@ -692,6 +808,7 @@ def build(
         try:
             runs = plan(root, params, chapters)
             key = site_key(root, runs, params, scenario)
+            timings["plan"] = time.perf_counter() - t0
         except BaseException:
             if pool is not None:
                 pool.shutdown(wait=False, cancel_futures=True)
@@ -709,14 +826,21 @@ def build(
         try:
             prov = provenance(root, params, scenario)
             box = _provenance_box(prov)
+            # What the package computes (to check the notebooks, and the scenario comparison)
+            # is computed meanwhile, in this process, which otherwise waits for the workers.
+            package = _in_background(lambda: (compute(params, set(chapters)), scenario_comparison()))
             execute(runs, staging, cache_dir, jobs, force, progress, pool=pool,
                     ready=lambda path: _insert_provenance(path, box))
-            timings["execute"] = time.perf_counter() - t0
-            doc = results_document(params, scenario, collect(staging / "notebooks", params, runs))
-            assemble(root, staging, doc)
+            timings["execute"] = time.perf_counter() - t0 - timings["plan"]
+            t1 = time.perf_counter()
+            expected, scenarios = package()
+            doc = results_document(params, scenario, collect(staging / "notebooks", params, runs, expected))
+            assemble(root, staging, doc, scenarios=scenarios)
+            timings["assemble"] = time.perf_counter() - t1
             t1 = time.perf_counter()
             html = build_site(staging)
             timings["jupyter_book"] = time.perf_counter() - t1
+            t1 = time.perf_counter()
             export(html, doc)
             manifest = {
                 "site_key": key,
@@ -728,6 +852,8 @@ def build(
                               "parameters": r.parameters} for r in runs],
                 "versions": doc["versions"],
             }
+            timings["export"] = time.perf_counter() - t1
+            manifest["seconds"] = {k: round(v, 2) for k, v in timings.items()}
             (html / "build.json").write_text(json.dumps(manifest, indent=2) + "\n")
             publish(html, out)
             timings["total"] = time.perf_counter() - t0
