@@ -106,6 +106,9 @@ class ForkServer:
 class Connection:
     """A worker's line to a :class:`ForkServer` (opened at the first kernel it asks for)."""
 
+    #: Seconds to wait for the server to listen (it binds its socket as it starts).
+    connect_timeout = 30.0
+
     def __init__(self, address: str, pid: int) -> None:
         self.address, self.pid = address, pid
         self.sock: socket.socket | None = None
@@ -116,7 +119,7 @@ class Connection:
     def _connect(self) -> socket.socket:
         import time
 
-        deadline = time.monotonic() + 30  # the server binds within a moment of starting
+        deadline = time.monotonic() + self.connect_timeout
         while True:
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
             try:
@@ -143,12 +146,14 @@ class Connection:
         return int(answer["pid"])
 
 
-def kernel_environment() -> None:
-    """What every chapter's kernel finds in its environment (set in a worker, and in the server
-    before its imports, which read some of it)."""
-    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
-    os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
-    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+def kernel_environment() -> dict[str, str]:
+    """What every chapter's kernel finds in its environment besides this process's: a worker
+    and the server (whose imports read some of it) put it in theirs."""
+    return {
+        "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "0"),
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    }
 
 
 def enabled() -> bool:
@@ -183,7 +188,8 @@ def _running(pid: int) -> bool:
 
 
 class _Forked:
-    """The part of :class:`subprocess.Popen` a provisioner uses, for a kernel the server forked.
+    """What a provisioner uses of :class:`subprocess.Popen`, for a kernel the server forked (its
+    provisioner's ``wait`` polls).
 
     The server reaps its children, so the kernel's exit status is not known here: an
     exited kernel reports 0 (whatever the reason, the notebook's executor sees a kernel
@@ -200,16 +206,6 @@ class _Forked:
         if self.returncode is None and not _running(self.pid):
             self.returncode = 0
         return self.returncode
-
-    def wait(self, timeout: float | None = None) -> int:
-        import time
-
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self.poll() is None:
-            if deadline is not None and time.monotonic() > deadline:
-                raise subprocess.TimeoutExpired(f"kernel {self.pid}", timeout)
-            time.sleep(0.02)
-        return self.returncode  # type: ignore[return-value]
 
     def send_signal(self, signum: int) -> None:
         if self.poll() is None:
@@ -264,8 +260,11 @@ def kernel_manager_class(ipc_dir: str):
             env = dict(kwargs.get("env") or os.environ)
             env["JPY_PARENT_PID"] = str(server.pid)  # the kernel's parent, which it polls
             cwd = str(kwargs.get("cwd") or os.getcwd())
-            with open(os.devnull, "rb") as devnull:
-                pid = server.fork(args, cwd, env, (devnull.fileno(), 1, 2))
+            try:
+                with open(os.devnull, "rb") as devnull:
+                    pid = server.fork(args, cwd, env, (devnull.fileno(), 1, 2))
+            except OSError:  # the server is gone: this kernel starts as Jupyter starts kernels
+                return await super().launch_kernel(cmd, **kwargs)
             self.process = _Forked(pid)
             self.pid = self.pgid = pid  # the kernel leads a session of its own
             self.cwd = cwd
@@ -281,11 +280,12 @@ def kernel_manager_class(ipc_dir: str):
             connected and every earlier message on it has been read. (jupyter_client's own
             wait ends with 0.2 s of silence on IOPub, which every kernel start paid.)
             """
-            deadline = time.monotonic() + (3600.0 if timeout is None else timeout)
+            limit = 3600.0 if timeout is None else timeout
+            deadline = time.monotonic() + limit
             while True:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
-                if not self.parent.is_alive():
+                    raise RuntimeError(f"Kernel didn't respond in {limit:.0f} seconds")
+                if self.parent is not None and not self.parent.is_alive():
                     raise RuntimeError("Kernel died before replying to kernel_info")
                 request = self.kernel_info()
                 try:
@@ -389,7 +389,7 @@ def serve(address: str) -> None:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     listener.bind(address)
     listener.listen(16)  # workers may connect while the imports run; they wait for the first reply
-    kernel_environment()
+    os.environ.update(kernel_environment())
     if sys.path and sys.path[0] in ("", os.getcwd()):
         del sys.path[0]  # as ipykernel_launcher does; the kernel adds its own folder back
     for name in PRELOAD:

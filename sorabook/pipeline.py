@@ -257,7 +257,7 @@ def _prepare_worker(server_address: str | None = None, server_pid: int | None = 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from sorabook import kernels
 
-    kernels.kernel_environment()
+    os.environ.update(kernels.kernel_environment())
     kernels.connect(server_address, server_pid)
     import jupytext  # noqa: F401
     import papermill  # noqa: F401
@@ -283,7 +283,7 @@ def _execute_chapter(source: str, out_path: str, parameters: dict, cwd: str, log
     os.dup2(log, 2)
     from sorabook.kernels import kernel_environment, kernel_manager_class
 
-    kernel_environment()
+    os.environ.update(kernel_environment())  # a worker's own environment
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     logging.getLogger("papermill").setLevel(logging.WARNING)
 

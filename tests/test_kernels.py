@@ -16,10 +16,16 @@ from sorabook import kernels, pipeline
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _kernel_environment(monkeypatch) -> None:
+    """What a build worker's environment holds (for this test only: the build's Sphinx reads it)."""
+    for name, value in kernels.kernel_environment().items():
+        monkeypatch.setenv(name, value)
+
+
 @pytest.fixture
 def server(monkeypatch):
     """A fork server of this test's own, this process connected to it, stopped afterwards."""
-    kernels.kernel_environment()
+    _kernel_environment(monkeypatch)
     srv = kernels.ForkServer()
     monkeypatch.setattr(kernels, "_server", kernels.Connection(srv.address, srv.pid))
     yield srv
@@ -74,8 +80,8 @@ def _gone(pid: int, within: float) -> bool:
 def test_a_forked_kernel_gives_the_outputs_of_a_spawned_one(tmp_path, monkeypatch):
     source = ROOT / "notebooks" / "01-latent-compression.md"
     monkeypatch.setattr(kernels, "_server", None)
+    _kernel_environment(monkeypatch)
     spawned = _execute(source, tmp_path / "spawned.ipynb")
-    kernels.kernel_environment()
     srv = kernels.ForkServer()
     monkeypatch.setattr(kernels, "_server", kernels.Connection(srv.address, srv.pid))
     try:
@@ -109,8 +115,8 @@ def test_a_forked_kernel_is_the_servers_child_and_exits_with_it(server):
             km.shutdown_kernel(now=True)
 
 
-def test_the_server_exits_when_its_owner_goes(tmp_path):
-    kernels.kernel_environment()
+def test_the_server_exits_when_its_owner_goes(tmp_path, monkeypatch):
+    _kernel_environment(monkeypatch)
     srv = kernels.ForkServer()
     try:
         conn = kernels.Connection(srv.address, srv.pid)
@@ -135,3 +141,22 @@ def test_forking_falls_back_to_an_ordinary_launch(monkeypatch):
     import sys
 
     assert kernels._launcher_args([sys.executable, "-m", "ipykernel_launcher", "-f", "c.json"]) == ["-f", "c.json"]
+
+
+def test_a_kernel_starts_as_jupyter_starts_it_when_the_server_cannot_fork(monkeypatch, tmp_path):
+    conn = kernels.Connection(str(tmp_path / "no-server"), os.getpid())  # alive, but not listening
+    conn.connect_timeout = 0.2
+    monkeypatch.setattr(kernels, "_server", conn)
+    with tempfile.TemporaryDirectory() as ipc:
+        km = kernels.kernel_manager_class(ipc)(kernel_name="python3")
+        km.start_kernel(cwd=str(ROOT))
+        try:
+            pid = km.provisioner.pid
+            cmdline = (Path("/proc") / str(pid) / "cmdline").read_text()
+            assert "ipykernel_launcher" in cmdline
+            kc = km.client()
+            kc.start_channels()
+            kc.wait_for_ready(timeout=60)
+            kc.stop_channels()
+        finally:
+            km.shutdown_kernel(now=True)
