@@ -40,7 +40,6 @@ _RC = {
     "axes.prop_cycle": None,  # set in use()
     "svg.hashsalt": "sorabook",
     "svg.fonttype": "path",
-    "savefig.bbox": "tight",
 }
 
 
@@ -57,7 +56,9 @@ def use() -> None:
 
     rc = dict(_RC, **{"axes.prop_cycle": cycler(color=COLORS)})
     matplotlib.rcParams.update(rc)
-    set_matplotlib_formats("svg", metadata={"Date": None})
+    # Laid out by the figure's own "tight" layout as it is drawn, not cropped to a tight box
+    # afterwards: the crop draws every figure twice.
+    set_matplotlib_formats("svg", metadata={"Date": None}, bbox_inches=None)
     _render_once()
     _plain_log_labels()
 
@@ -121,9 +122,10 @@ def _plain_log_labels() -> None:
 
 
 def figure(**kwargs):
-    """A new figure and axes in the book's style (``plt.subplots`` arguments)."""
+    """A new figure and axes in the book's style (``plt.subplots`` arguments; "tight" layout)."""
     import matplotlib.pyplot as plt
 
+    kwargs.setdefault("layout", "tight")
     return plt.subplots(**kwargs)
 
 
@@ -179,7 +181,6 @@ def dit_scaling(rows, table_rows, share_curves):
     bx.set_xlabel("tokens per sample")
     bx.set_ylabel("attention products, % of compute")
     bx.legend(frameon=False, fontsize=8, loc="upper left")
-    fig.tight_layout()
     return fig
 
 
@@ -403,7 +404,6 @@ def uncertainty_ecdf(samples, labels, points, printed=None):
         ax.set_xlabel(labels[key])
         ax.set_ylabel("share of draws ≤ x")
     np.atleast_1d(axes)[0].legend(loc="lower right", frameon=False, fontsize=8)
-    fig.tight_layout()
     return fig
 
 
@@ -430,7 +430,6 @@ def tornado(rows_by_output, labels, top=8):
         ax.set_xscale("log")
         ax.set_xlabel(labels[key])
         ax.grid(axis="y", visible=False)
-    fig.tight_layout()
     return fig
 
 
@@ -467,7 +466,6 @@ def correction_waterfalls(walks, labels):
         ax.set_xlim(low, max(r["value"] for r in rows) * 30)
         ax.set_xlabel(labels[key])
         ax.grid(axis="y", visible=False)
-    fig.tight_layout()
     return fig
 
 
