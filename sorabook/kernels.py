@@ -403,7 +403,12 @@ def serve(address: str) -> None:
     while True:
         ready, _, _ = select.select([lifeline, listener, *connections], [], [])
         if lifeline in ready and not os.read(lifeline, 1 << 12):
-            os._exit(0)  # nothing to tidy: skip tearing down a few hundred modules
+            # The owner is done (or dead): remove the socket and its folder, then exit without
+            # tearing down a few hundred modules.
+            with contextlib.suppress(OSError):
+                os.unlink(address)
+                os.rmdir(os.path.dirname(address))
+            os._exit(0)
         if listener in ready:
             connections.append(listener.accept()[0])
         for conn in [c for c in connections if c in ready]:

@@ -126,6 +126,7 @@ def test_the_server_exits_when_its_owner_goes(tmp_path, monkeypatch):
         assert pid in _children(srv.pid)
         srv.proc.stdin.close()  # what the owner's death does to the pipe
         assert srv.proc.wait(timeout=30) == 0
+        assert not Path(srv.folder).exists(), "the server left its socket behind"
         assert _gone(pid, within=5), "the kernel outlived its server"
     finally:
         srv.close()
