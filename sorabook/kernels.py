@@ -108,6 +108,8 @@ class Connection:
 
     #: Seconds to wait for the server to listen (it binds its socket as it starts).
     connect_timeout = 30.0
+    #: Seconds to wait for a reply (the first waits for the server's imports, a few seconds).
+    reply_timeout = 300.0
 
     def __init__(self, address: str, pid: int) -> None:
         self.address, self.pid = address, pid
@@ -124,6 +126,7 @@ class Connection:
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
             try:
                 sock.connect(self.address)
+                sock.settimeout(self.reply_timeout)  # a server stuck in its imports: start kernels as Jupyter does
                 return sock
             except (FileNotFoundError, ConnectionRefusedError):
                 sock.close()
