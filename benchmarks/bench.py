@@ -41,7 +41,8 @@ from typing import Callable
 import numpy as np
 
 from sorabook import params as P
-from sorabook import pipeline, report
+from sorabook import pipeline
+from sorabook.results import registry as report
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

@@ -20,7 +20,7 @@ import pytest
 
 import browser_checks as bc
 from conftest import ROOT
-from sorabook.report import CHAPTERS
+from sorabook.results.registry import CHAPTERS
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from sorabook import cli, report
+from sorabook import cli
+
+from sorabook.results import registry as report
 
 from conftest import run_cli, tree_snapshot
 

@@ -8,7 +8,11 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from sorabook import corrections, dit, latent, params, pipeline, predict, report, transformer
+from sorabook.results import corrections, registry as report
+
+from sorabook.model import dit, latent, predict, transformer
+
+from sorabook import params, pipeline
 from sorabook.params import REGISTRY, Params, defaults
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -188,7 +192,7 @@ def test_small_named_formulas_the_chapters_record():
     assert_allclose(dit.model_scale(20e9), 20e9 / 674_834_720, rtol=1e-15)
     assert dit.training_images(256, 3_000_000) == 768e6
     assert_allclose(dit.forward_gmacs(dit.config("XL"), 2, 512), 524.5, rtol=2e-4)
-    from sorabook import hardware
+    from sorabook.model import hardware
 
     assert hardware.peak_tflops("H100-SXM") == pytest.approx(989.4)
     assert corrections.reduction([{"value": 5.0}, {"value": 1.0}, {"value": 0.5}]) == 10
@@ -220,7 +224,7 @@ def test_options_beyond_the_corrections_scale_as_derived():
 
 def test_log_axis_labels_are_plain_text():
     """plots.power_label turns Matplotlib's mathtext log labels into the same text in Unicode."""
-    from sorabook.plots import power_label
+    from sorabook.book.plots import power_label
 
     assert power_label(r"$\mathdefault{10^{-2}}$") == "10⁻²"
     assert power_label(r"$\mathdefault{2\times10^{13}}$") == "2×10¹³"

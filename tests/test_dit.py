@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from sorabook import dit
+from sorabook.model import dit, latent, transformer
 
 XL = dit.config("XL")
 SIZES = st.sampled_from(list(dit.CONFIGS.values()))
@@ -31,11 +31,13 @@ def test_table4_is_the_papers():
     assert by["S/8-256"].gflops == 0.36 and by["XL/8-256"].params_m == 676
 
 
-def test_sequence_length():
-    """DiT §3: a 32x32 latent (256 px) in 2x2 patches is 256 tokens; 64x64 (512 px) is 1,024."""
-    assert dit.sequence_length(256, 2) == 256
-    assert dit.sequence_length(512, 2) == 1024
-    assert dit.sequence_length(256, 8) == 16
+def test_tokens_are_the_latent_modules():
+    """DiT §3: a 32x32 latent (256 px) in 2x2 patches is 256 tokens; 64x64 (512 px) is 1,024 (the one
+    tokeniser, :func:`sorabook.model.latent.tokens_per_latent_frame`, as the table rows report)."""
+    rows = {r["label"]: r for r in dit.reproduce_table4()}
+    assert rows["XL/2-256"]["tokens"] == latent.tokens_per_latent_frame(256, 256, 8, 2) == 256
+    assert rows["XL/2-512"]["tokens"] == 1024
+    assert rows["S/8-256"]["tokens"] == 16
 
 
 def test_xl2_parameters_by_hand():
@@ -134,7 +136,7 @@ def test_attention_products_grow_with_the_square_of_tokens(cfg, p, size):
 @given(SIZES, PATCHES, st.sampled_from([128, 256, 512, 1024]))
 def test_more_pixels_never_cost_less(cfg, p, size):
     assert dit.forward_macs(cfg, p, 2 * size) > dit.forward_macs(cfg, p, size)
-    share = dit.attention_share(cfg, p, np.array([size, 2 * size]))
+    share = transformer.attention_share(dit.model(cfg, p), np.array([size, 2 * size]), np.array([size, 2 * size]), 1)
     assert share[1] > share[0]
 
 
@@ -156,6 +158,9 @@ def test_scaling_rows_cover_twelve_models():
     assert abs(xl[2]["params"] - xl[8]["params"]) / xl[2]["params"] < 0.002
     curves = dit.share_curves()
     assert set(curves) == set(dit.CONFIGS) and all(len(t) == len(s) for t, s in curves.values())
+    tokens, shares = curves["XL"]
+    assert tokens[2] == 256 and all(type(x) is float for x in tokens + shares)  # 256 px, patch 2
+    assert shares == sorted(shares) and 0 < shares[0] < shares[-1] < 1
 
 
 def test_evidence_numbers():
@@ -163,3 +168,11 @@ def test_evidence_numbers():
     assert ev["xl-attention-half-tokens"] == 6 * 1152
     assert 0.03 < ev["xl2-256-attention-share"] < 0.04
     assert ev["s8-printing"] > 0.0056  # S/8's error is inside its printing precision
+
+
+def test_scalars_come_back_as_floats():
+    """Plain numbers in, plain floats out (style.md: scalars with the standard library)."""
+    assert type(dit.forward_macs(XL, 2, 512)) is float
+    assert type(dit.forward_gmacs(XL, 2, 512)) is float
+    assert type(dit.training_compute(524.6e9, 256, 3_000_000)) is float
+    assert type(dit.param_count(XL, 2)) is int

@@ -6,8 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from sorabook import fleet, report
-from sorabook.params import resolve
+from sorabook.model import fleet
 
 
 def test_tiktok_minutes():
@@ -54,6 +53,9 @@ def test_report_recomputes_the_fleet_from_the_inputs():
 
     Hand derivation: 24 x 3600 x 989.4e12 / 708.21e15 = 120.7045 minutes per GPU-day.
     """
+    from sorabook.params import resolve
+    from sorabook.results import registry as report
+
     values = report.compute(resolve()[0], ["05-fleet-forecast"])
     assert_allclose(values["fleet-minutes-per-gpu-day"], 120.7045, rtol=1e-6)
     assert_allclose(values["fleet-gpus-average"], 14.95e6 / 120.70454, rtol=1e-6)
@@ -63,6 +65,8 @@ def test_report_recomputes_the_fleet_from_the_inputs():
 
 def test_claims_flag_the_article_fleet():
     """The article's 89,000 and 720,000 disagree with its inputs; every other fleet number agrees."""
+    from sorabook.results import registry as report
+
     rows = {r["key"]: r for r in report.check_claims("05-fleet-forecast")}
     assert rows["fleet-gpus-average"]["verdict"] == "disagrees"
     assert rows["fleet-gpus-peak"]["verdict"] == "disagrees"
@@ -72,6 +76,9 @@ def test_claims_flag_the_article_fleet():
 
 def test_fifty_steps_divides_the_peak_fleet_by_five():
     """The issue's done-criterion: --set diffusion_steps=50 divides fleet-gpus-peak by 5."""
+    from sorabook.params import resolve
+    from sorabook.results import registry as report
+
     base = report.compute(resolve()[0], ["05-fleet-forecast"])
     fifty = report.compute(resolve(sets=["diffusion_steps=50"])[0], ["05-fleet-forecast"])
     assert_allclose(fifty["fleet-gpus-peak"], base["fleet-gpus-peak"] / 5, rtol=1e-12)
@@ -100,3 +107,10 @@ def test_fleet_linear_in_each_multiplier(avg, util, peak_ratio, gens, k):
     assert_allclose(fleet.peak_fleet(avg, util, peak_ratio, k * gens), k * base, rtol=1e-12)
     assert_allclose(fleet.peak_fleet(avg, util / k, peak_ratio, gens), k * base, rtol=1e-12)
     assert_allclose(fleet.peak_fleet(k * avg, util, peak_ratio, gens), k * base, rtol=1e-12)
+
+
+def test_scalars_come_back_as_floats():
+    """Plain numbers in, plain floats out (style.md: scalars with the standard library)."""
+    assert type(fleet.uploaded_minutes(34e6, 30)) is float
+    assert type(fleet.peak_fleet(89_000, 0.5, 2, 2)) is float
+    assert type(fleet.combined_ai_share(17e6, 0.5, 43e6, 0.15)) is float

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from sorabook import hardware
+from sorabook.model import hardware
 
 GPU_PRECISION = st.sampled_from([(g, pr) for g in hardware.GPUS for pr in hardware.PRECISIONS
                                  if not (g == "A100-SXM" and pr == "fp8")])
@@ -83,3 +83,17 @@ def test_gpu_time_inversely_proportional_to_peak(flops, g1, g2, util):
 def test_gpu_time_additive_in_flops(a, b):
     assert_allclose(hardware.gpu_hours(a + b, "H100-SXM"),
                     hardware.gpu_hours(a, "H100-SXM") + hardware.gpu_hours(b, "H100-SXM"), rtol=1e-12)
+
+
+def test_sparse_peak_halves_the_time():
+    """Definition (gpu_seconds = FLOPs / (peak x utilisation)); facts.md: the 2:4-sparse peak is twice the dense."""
+    dense = hardware.gpu_seconds(1.08e25, "H100-SXM", "bf16", 0.4)
+    assert_allclose(hardware.gpu_seconds(1.08e25, "H100-SXM", "bf16", 0.4, sparse=True), dense / 2, rtol=1e-12)
+    assert_allclose(dense, 1.08e25 / (989.4e12 * 0.4), rtol=1e-15)
+
+
+def test_scalars_come_back_as_floats():
+    """Plain numbers in, plain floats out (no NumPy scalar: style.md)."""
+    for f in (hardware.gpu_seconds, hardware.gpu_hours, hardware.gpu_days, hardware.gpu_months):
+        assert type(f(1e21, "H100-SXM")) is float
+    assert hardware.peak_tflops("H100-SXM") == 989.4

@@ -7,8 +7,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from sorabook import inference, report
-from sorabook.params import resolve
+from sorabook.model import inference
+
+
+def image_flops(table_flops_per_step, steps):
+    """One DiT image: a step (the table's unit read as FLOPs, 1 pass) x the denoising steps."""
+    return inference.flops_per_output(inference.flops_per_step(table_flops_per_step), steps)
 
 
 def test_dit_image_flops():
@@ -16,8 +20,8 @@ def test_dit_image_flops():
 
     With the DiT paper's Table 4 value 524.60 x 10^9 the product is 131.15 x 10^12 (hand derivation).
     """
-    assert_allclose(inference.dit_flops_per_image(524e9, 250), 131e12, rtol=1e-12)
-    assert_allclose(inference.dit_flops_per_image(524.6e9, 250), 131.15e12, rtol=1e-12)
+    assert_allclose(image_flops(524e9, 250), 131e12, rtol=1e-12)
+    assert_allclose(image_flops(524.6e9, 250), 131.15e12, rtol=1e-12)
 
 
 def test_guidance_and_flop_convention_multiply_the_step():
@@ -31,15 +35,12 @@ def test_dit_break_even():
     assert round(float(inference.break_even_outputs(1e21, 131e12)) / 1e6, 1) == 7.6
 
 
-def test_video_flops_per_step_and_video():
-    """Article §04: 524 x 10^9 x 30 x 180 ≈ 2.8 x 10^15 FLOPs per step; x 250 = 708 x 10^15 per video.
+def test_video_flops_per_video():
+    """Article §04: 2.8 x 10^15 FLOPs per step x 250 = 708 x 10^15 per video.
 
-    Hand derivation with the table's 524.6 x 10^9: 2.83284 x 10^15 per step, 708.21 x 10^15 per video.
+    Hand derivation with the table's 524.6 x 10^9 x 30 x 180 = 2.83284 x 10^15 per step: 708.21 x 10^15.
     """
-    step = inference.video_flops_per_step(524.6e9, 30, 180)
-    assert_allclose(step, 2.83284e15, rtol=1e-12)
-    assert_allclose(inference.flops_per_output(step, 250), 708.21e15, rtol=1e-12)
-    assert_allclose(inference.video_flops_per_step(524e9, 30, 180), 2.8e15, rtol=0.02)
+    assert_allclose(inference.flops_per_output(2.83284e15, 250), 708.21e15, rtol=1e-12)
 
 
 def test_per_minute_differs_from_per_video_for_other_lengths():
@@ -56,16 +57,6 @@ def test_minutes_per_h100_hour():
     assert_allclose(inference.minutes_per_gpu_hour(708.21e15, "H100-SXM", utilization=0.5), 5.02936 / 2, rtol=1e-5)
     assert_allclose(inference.minutes_per_gpu_hour(708.21e15, "H100-SXM", "fp8"), 5.02936 * 1978.9 / 989.4,
                     rtol=1e-5)
-
-
-def test_training_formula():
-    """Article §04: 10^21 x 30 x 4 x (180 / 2) ≈ 1.1 x 10^25 and 10^21 x 30 x 10 x (180 / 2) ≈ 2.7 x 10^25."""
-    from sorabook import corrections
-    from sorabook.params import Params, defaults
-
-    article = Params(defaults())
-    assert_allclose(corrections.train_flops(article, 4.0, 180), 1.08e25, rtol=1e-12)
-    assert_allclose(corrections.train_flops(article, 10.0, 180), 2.7e25, rtol=1e-12)
 
 
 def test_sora_break_even():
@@ -106,6 +97,8 @@ def test_break_even_curve_crosses_training_at_break_even():
 
 def test_report_defaults_reproduce_the_article():
     """The chapter-4 claims all agree at the article's defaults (article §04's printed numbers)."""
+    from sorabook.results import registry as report
+
     rows = report.check_claims("04-inference-break-even")
     assert {r["key"] for r in rows} >= {"dit-image-flops", "dit-break-even-images", "video-flops-per-step",
                                         "video-flops-per-video", "video-minutes-per-h100-hour",
@@ -115,6 +108,9 @@ def test_report_defaults_reproduce_the_article():
 
 def test_fifty_steps_gives_five_times_the_minutes():
     """The issue's done-criterion: --set diffusion_steps=50 multiplies minutes per H100-hour by exactly 5."""
+    from sorabook.params import resolve
+    from sorabook.results import registry as report
+
     base = report.compute(resolve()[0], ["04-inference-break-even"])
     fifty = report.compute(resolve(sets=["diffusion_steps=50"])[0], ["04-inference-break-even"])
     assert_allclose(fifty["video-minutes-per-h100-hour"], 5 * base["video-minutes-per-h100-hour"], rtol=1e-12)
@@ -122,9 +118,12 @@ def test_fifty_steps_gives_five_times_the_minutes():
 
 
 def test_arrays_and_scalars_agree():
+    """One function serves a point and a sweep (style.md); plain numbers give plain floats."""
     steps = np.array([50, 100, 250])
-    got = inference.dit_flops_per_image(524.6e9, steps)
-    assert_allclose(got, [inference.dit_flops_per_image(524.6e9, s) for s in steps], rtol=0)
+    got = image_flops(524.6e9, steps)
+    assert_allclose(got, [image_flops(524.6e9, int(s)) for s in steps], rtol=0)
+    assert type(image_flops(524.6e9, 250)) is float
+    assert type(inference.minutes_per_gpu_hour(708.21e15, "H100-SXM")) is float
 
 
 positive = st.floats(1e-3, 1e6)
@@ -142,9 +141,8 @@ def test_break_even_is_training_over_per_output(train, per_output):
 def test_more_steps_never_cost_less(a, b):
     """Invariant (style.md): more diffusion steps never cost less, and cost is linear in steps."""
     lo, hi = sorted((a, b))
-    assert inference.dit_flops_per_image(524.6e9, lo) <= inference.dit_flops_per_image(524.6e9, hi)
-    assert_allclose(inference.dit_flops_per_image(524.6e9, hi) * lo, inference.dit_flops_per_image(524.6e9, lo) * hi,
-                    rtol=1e-12)
+    assert image_flops(524.6e9, lo) <= image_flops(524.6e9, hi)
+    assert_allclose(image_flops(524.6e9, hi) * lo, image_flops(524.6e9, lo) * hi, rtol=1e-12)
 
 
 @given(positive, positive, st.floats(0.01, 1.0))

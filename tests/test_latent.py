@@ -1,13 +1,14 @@
-"""Latent compression arithmetic (chapter 1)."""
+"""Latent compression arithmetic (chapter 1): the one tokeniser and the one latent-frame rule."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from sorabook import latent
+from sorabook.model import latent
 
 
 def test_article_image_numbers():
@@ -81,3 +82,76 @@ def test_autoencoder_table_matches_its_sources():
     sd = rows[0]
     assert sd["latent_frames"] == 1440 and sd["tokens"] == 1440 * 1024
     assert {r["tag"] for r in rows} <= {"V", "S", "U", "V/S"}
+
+
+def test_scalars_come_back_as_floats():
+    """Plain numbers in, plain floats out (the counts are floats: no fixed-width integer overflows)."""
+    for value in (latent.pixel_positions(512, 512), latent.latent_frames(1440, 8), latent.video_frames(60, 24),
+                  latent.tokens_per_latent_frame(512, 512, 8, 2), latent.tokens_per_video(180, 1024),
+                  latent.compression_ratio(512, 512, 3, 8, 4)):
+        assert type(value) is float
+
+
+def test_sides_are_padded_as_an_encoder_pads():
+    """Hand derivation: 1920x1080 at 8 x 2 is counted as 1920x1088: 120 x 68 = 8,160 tokens; a side
+    of 1279 as 1280. Padding once by f·p equals padding by f, then by p: ceil(ceil(x / f) / p)."""
+    assert latent.tokens_per_latent_frame(1920, 1080, 8, 2) == 120 * 68
+    assert latent.tokens_per_latent_frame(1279, 720, 8, 2) == latent.tokens_per_latent_frame(1280, 720, 8, 2)
+    assert latent.tokens_per_latent_frame(1000, 700, 8, 2) == 63 * 44  # 125 -> 63 patches, 87.5 -> 88 -> 44
+
+
+def test_height_factors_may_differ():
+    """Hand derivation: 64 x 48 pixels, width 8 x 2 (-> 4), height 4 x 1 (-> 12): 48 tokens."""
+    assert latent.tokens_per_latent_frame(64, 48, 8, 2, height_compression=4, height_patch=1) == 48
+
+
+def test_latent_frames_padded_to_the_temporal_patch():
+    """CogVideoX 1.5's rule: 81 frames, causal t = 4 -> 21 latent frames, padded to 22 for a temporal
+    patch of 2; 49 -> 13 -> 14; non-causal 1,440 / 8 = 180 is already even."""
+    assert latent.latent_frames(81, 4, causal=True, temporal_patch=2) == 22
+    assert latent.latent_frames(49, 4, causal=True, temporal_patch=2) == 14
+    assert latent.latent_frames(1440, 8, temporal_patch=2) == 180
+    assert latent.tokens_per_video(22, 3600, temporal_patch=2) == 11 * 3600
+
+
+def test_valid_sizes():
+    """Hand derivation: 1080 -> 1088 (multiple of 16); 480 frames -> 481 (1 + 4k); non-causal 8x:
+    1,440 stays; causal t = 4 with a temporal patch of 2: 81 -> 85 (22 latent frames)."""
+    assert latent.valid_side(1080, 16) == 1088
+    assert latent.valid_frames(480, 4, True) == 481
+    assert latent.valid_frames(1440, 8, False) == 1440
+    assert latent.valid_frames(81, 4, True, 2) == 85
+    assert latent.latent_frames(85, 4, True, 2) == 22
+
+
+def _needs_no_padding(frames, t, causal, pt):
+    rest = frames - 1 if causal else frames
+    if rest % t:
+        return False
+    return (rest // t + (1 if causal else 0)) % pt == 0
+
+
+@given(st.integers(1, 3000), st.integers(1, 8), st.booleans(), st.integers(1, 4))
+def test_next_valid_frame_count_is_valid_and_nearest(frames, t, causal, pt):
+    """A suggested frame count (the "next valid" of any message) needs no padding itself, is at or
+    above the request and is the nearest such count; its latent frames are the exact division."""
+    v = latent.valid_frames(frames, t, causal, pt)
+    assert v >= frames and _needs_no_padding(v, t, causal, pt)
+    assert not any(_needs_no_padding(f, t, causal, pt) for f in range(frames, v))
+    exact = (v - 1) // t + 1 if causal else v // t
+    assert latent.latent_frames(v, t, causal, pt) == exact
+
+
+@given(st.integers(1, 3000), st.integers(1, 8), st.booleans(), st.integers(1, 4))
+def test_padding_never_loses_frames(frames, t, causal, pt):
+    """The padded latent frames hold the clip: a multiple of p_t, and at least the unpadded count."""
+    n = latent.latent_frames(frames, t, causal, pt)
+    assert n % pt == 0
+    unpadded = 1 + -(-(frames - 1) // t) if causal else -(-frames // t)
+    assert unpadded <= n < unpadded + pt
+
+
+@pytest.mark.parametrize("frames", [49, 1440, 81])
+def test_causal_and_plain_agree_without_compression(frames):
+    """With t = 1 the causal rule is the plain one: every frame is a latent frame."""
+    assert latent.latent_frames(frames, 1, causal=True) == latent.latent_frames(frames, 1) == frames

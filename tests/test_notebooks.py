@@ -7,7 +7,7 @@ import subprocess
 import pytest
 import yaml
 
-from sorabook import report
+from sorabook.results import registry as report
 from sorabook.params import REGISTRY
 from sorabook.pipeline import BuildError, chapter_parameters
 

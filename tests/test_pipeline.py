@@ -7,7 +7,9 @@ import re
 
 import pytest
 
-from sorabook import params, pipeline, report
+from sorabook import params, pipeline
+
+from sorabook.results import registry as report
 
 from conftest import ROOT, run_cli, tree_snapshot
 

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from sorabook import kernels, params, pipeline, report
+from sorabook import kernels, params, pipeline
+
+from sorabook.results import registry as report
 
 from conftest import BIN, ROOT, run_cli, tree_snapshot
 

@@ -6,7 +6,9 @@ import json
 
 import numpy as np
 
-from sorabook import cli, resultcache
+from sorabook import cli
+
+from sorabook.results import cache as resultcache
 from sorabook.params import resolve
 
 

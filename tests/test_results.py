@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from sorabook import report
+from sorabook.results import registry as report
 from sorabook.params import resolve
 from sorabook.results import format_value, relative_difference, verdict
 

@@ -1,4 +1,5 @@
-"""The first-principles video-transformer counter: DiT's Table 4, hand-derived cases, invariants."""
+"""The first-principles video-transformer counter: DiT's Table 4, hand-derived cases, invariants,
+long clips beyond fixed-width integers."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from sorabook import transformer as T
+from sorabook.model import transformer as T
 
 #: DiT paper (Peebles & Xie 2023, arXiv 2212.09748) Table 1: depth, width, heads.
 TABLE1 = {"S": (12, 384, 6), "B": (12, 768, 12), "L": (24, 1024, 16), "XL": (28, 1152, 16)}
@@ -96,7 +97,7 @@ def test_tokens_of_published_models():
     """facts.md: CogVideoX 49 frames -> 13 latent frames; Mochi 1 848x480, 163 frames -> 44,520
     visual tokens (VAE 6x8x8, patch 2); Wan 2.1 1280x720, 81 frames -> 21 x 45 x 80 = 75,600."""
     cog = T.VideoDiT(name="c", layers=1, hidden=64, heads=1, vae=(4, 8, 8), causal=True)
-    assert int(T.latent_frames(cog, 49)) == 13
+    assert T.tokens(cog, 720, 480, 49)["latent_frames"] == 13
     mochi = T.VideoDiT(name="m", layers=1, hidden=64, heads=1, vae=(6, 8, 8), causal=True)
     assert float(T.tokens(mochi, 848, 480, 163)["video_tokens"]) == 44_520
     assert float(T.tokens(cog, 1280, 720, 81)["video_tokens"]) == 75_600
@@ -142,14 +143,82 @@ def test_more_frames_never_cost_less(k, layers):
 
 
 @pytest.mark.parametrize("w, h, f, fragment", [
-    (1279, 720, 81, "width: got 1279"), (1280, 1080, 81, "next valid: 1088"), (1280, 720, 80, "next valid: 81"),
-    (1280, 720, 0, "expected a whole number >= 1"), (1280, 720, 2.5, "expected a whole number"),
+    (1280, 720, 0, "frames: got 0; expected a whole number >= 1"), (1280, 720, -3, "expected a whole number >= 1"),
+    (1280, 720, 2.5, "frames: got 2.5; expected a whole number"), (0, 720, 81, "width: got 0"),
+    (1280, float("nan"), 81, "height: got nan; expected a whole number"), (1280, 720, True, "expected a whole number"),
 ])
-def test_sizes_the_autoencoder_cannot_take_are_refused(w, h, f, fragment):
-    """Causal 4x8x8 autoencoder with 2x2 patches: sides must be multiples of 16, frames 1 + 4k."""
+def test_sizes_that_are_not_whole_numbers_are_refused(w, h, f, fragment):
+    """Only sizes that are not whole numbers >= 1 are refused, with one line naming the argument."""
     m = T.VideoDiT(name="m", layers=1, hidden=32, heads=2, vae=(4, 8, 8), causal=True)
-    with pytest.raises(T.ShapeError, match=fragment.replace("(", r"\(")):
+    with pytest.raises(T.ShapeError, match=fragment):
         T.forward_macs(m, w, h, f)
+
+
+def test_sizes_are_padded_as_the_pipelines_pad():
+    """latent.py's one rule: a causal 4x8x8 autoencoder with 2x2 patches counts 1279 as 1280, 1080 as
+    1088 and 80 frames as 81 (both 21 latent frames); arrays of frames are checked as arrays."""
+    m = T.VideoDiT(name="m", layers=1, hidden=32, heads=2, vae=(4, 8, 8), causal=True)
+    assert T.forward_macs(m, 1279, 720, 81) == T.forward_macs(m, 1280, 720, 81)
+    assert T.forward_macs(m, 1280, 1080, 81) == T.forward_macs(m, 1280, 1088, 81)
+    assert T.forward_macs(m, 1280, 720, 80) == T.forward_macs(m, 1280, 720, 81)
+    with pytest.raises(T.ShapeError, match="expected a whole number >= 1"):
+        T.forward_macs(m, 1280, 720, np.array([81, 0]))
+
+
+def test_temporal_patch_pads_the_latent_frames():
+    """Hand derivation, a 2x2x2 patch as CogVideoX 1.5's (its pipeline pads): 81 frames -> 21 latent
+    frames, padded to 22 = 11 temporal patches; 720x480 at 8 x 2: 45 x 30 = 1,350 tokens per latent
+    frame; 11 x 1,350 = 14,850 video tokens."""
+    m = T.VideoDiT(name="m", layers=1, hidden=32, heads=2, vae=(4, 8, 8), causal=True, patch=(2, 2, 2))
+    tk = T.tokens(m, 720, 480, 81)
+    assert (tk["latent_frames"], tk["tokens_per_frame"], tk["video_tokens"]) == (22, 1350, 14_850)
+
+
+def _closed_form(model, width, height, frames):
+    """The table of forward_macs_breakdown's docstring in Python floats, for a model with
+    cross-attention text (two projection layers), shared modulation and full attention."""
+    t, pt = model.vae[0], model.patch[0]
+    lat = 1.0 + -(-(frames - 1) // t)
+    lat = -(-lat // pt) * pt
+    per = float(-(-width // (model.vae[2] * model.patch[2])) * -(-height // (model.vae[1] * model.patch[1])))
+    v = lat / pt * per
+    x = float(model.text_tokens)
+    d, a, f, n, m = model.hidden, model.attention_width, model.ffn, model.layers, model.modulation_outputs
+    pvc = model.patch_volume * model.latent_channels
+    return (v * pvc * d + x * (model.text_dim * d + d * d) + (256 * d + d * d + m * d * d) + n * v * 4 * d * a
+            + n * 2 * v * v * a + n * (2 * v + 2 * x) * d * a + n * 2 * v * x * a + n * v * 2 * d * f
+            + (2 * d * d + v * d * pvc * model.out_factor))
+
+
+@pytest.mark.parametrize("which, width, height, frames", [
+    ("sora-corrected", 3840, 2160, 1441), ("wan2.1-14b", 1280, 720, 6001)])
+def test_long_clips_do_not_overflow(which, width, height, frames):
+    """Issue 15: these counts pass 2⁶³ and came out negative on int64. Hand derivation.
+
+    sora-corrected (45 layers x 5760, a = 5760, causal 4x8x8, patch 1x2x2) at 3840x2160, 1,441
+    frames: 1 + 1440 / 4 = 361 latent frames x (240 x 135 = 32,400) = 11,696,400 tokens; the
+    attention products alone are 45 x 2 x 11,696,400² x 5,760 = 7.09e19 MACs (int64 ends at
+    9.22e18). Wan 2.1 14B (40 x 5120) at 1280x720, 6,001 frames: 1,501 x 3,600 = 5,403,600
+    tokens; products 40 x 2 x 5,403,600² x 5,120 = 1.196e19. Expected: every term of the
+    docstring's table in floats; positive, finite, attention share in [0, 1].
+    """
+    from sorabook.model import presets
+
+    model = presets.PRESETS[which].model
+    tk = T.tokens(model, width, height, frames)
+    v = {"sora-corrected": 11_696_400, "wan2.1-14b": 5_403_600}[which]
+    assert tk["video_tokens"] == v
+    a = model.attention_width
+    products = T.forward_macs_breakdown(model, width, height, frames)["attention products"]
+    assert_allclose(products, model.layers * 2.0 * v * v * a, rtol=1e-15)
+    assert products > 2.0 ** 63
+    macs = T.forward_macs(model, width, height, frames)
+    assert np.isfinite(macs) and macs > 0
+    assert_allclose(macs, _closed_form(model, width, height, frames), rtol=1e-12)
+    share = T.attention_share(model, width, height, frames)
+    assert 0.0 <= share <= 1.0 and share > 0.99
+    vec = T.forward_macs(model, width, height, np.array([frames, frames], dtype=np.int64))
+    assert_allclose(vec, [macs, macs], rtol=1e-15)  # NumPy integer arrays are counted in floats too
 
 
 def test_bad_shapes_are_refused():
@@ -160,20 +229,19 @@ def test_bad_shapes_are_refused():
         T.VideoDiT(name="m", layers=0, hidden=32, heads=2)
 
 
-def test_shape_for_params_hits_the_budget():
-    """The documented rule: Wan 2.1 14B (40 x 5120) scaled to 20e9 keeps d / N = 128 and lands within
-    a few percent of the budget (whole layers and heads)."""
-    wan = T.VideoDiT(name="wan", layers=40, hidden=5120, heads=40, head_dim=128, mlp_hidden=13824,
-                     vae=(4, 8, 8), causal=True, latent_channels=16, text_mode="cross", text_tokens=512,
-                     text_dim=4096, text_projection_layers=2, modulation="shared")
-    s = T.shape_for_params(20e9, wan)
-    assert_allclose(T.param_count(s), 20e9, rtol=0.03)
-    assert s.hidden % 128 == 0
-    assert_allclose(s.hidden / s.layers, 128, rtol=0.03)
+@pytest.mark.parametrize("model", [
+    T.VideoDiT(name="causal", layers=4, hidden=256, heads=4, vae=(4, 8, 8), causal=True),
+    T.VideoDiT(name="causal-pt2", layers=4, hidden=256, heads=4, vae=(4, 8, 8), causal=True, patch=(2, 2, 2)),
+    T.VideoDiT(name="plain", layers=4, hidden=256, heads=4, vae=(8, 8, 8), text_mode="cross", text_tokens=64),
+])
+def test_attention_dominates_from_is_the_first_clip_past_one_half(model):
+    """Definition: the shortest clip (among the frame counts that need no padding) whose attention
+    share exceeds 1/2; the bisection finds what a walk over every such clip finds."""
+    from sorabook.model import latent
 
-
-def test_valid_sizes():
-    """Hand derivation: 1080 -> 1088 (multiple of 16); 480 frames -> 481 (1 + 4k); non-causal 8x: 1440."""
-    assert T.valid_side(1080, 16) == 1088
-    assert T.valid_frames(480, 4, True) == 481
-    assert T.valid_frames(1440, 8, False) == 1440
+    got = T.attention_dominates_from(model, 256, 256, max_frames=2000)
+    walk = [f for f in range(1, 2001)
+            if latent.valid_frames(f, model.vae[0], model.causal, model.patch[0]) == f
+            and T.attention_share(model, 256, 256, f) > 0.5]
+    assert got == walk[0]
+    assert T.attention_dominates_from(model, 256, 256, max_frames=walk[0] - 1) is None

@@ -10,7 +10,7 @@ from pathlib import Path
 from numpy.testing import assert_allclose
 
 from sorabook import params as P
-from sorabook import report
+from sorabook.results import registry as report
 from sorabook import uncertainty as U
 from sorabook.params import Distribution, ParamError
 
@@ -217,7 +217,8 @@ def test_a_scenario_uncertainty_block_reaches_the_built_chapter(tmp_path):
     """The block is the parameter 'distribution_overrides': chapter 8 declares it, so the
     build passes it to the notebook, keys the chapter's cache on it, and the chapter's results
     (checked against sorabook.report by every build) use it."""
-    from sorabook import pipeline, report
+    from sorabook import pipeline
+    from sorabook.results import registry as report
 
     f = _file(tmp_path, "uncertainty:\n  train_utilization: {dist: uniform, low: 0.9, high: 1.0}\n")
     params, _ = P.resolve(params_file=f)

@@ -81,7 +81,7 @@ def peak_bf16(device_name: str) -> float | None:
 
 # --- cases -----------------------------------------------------------------------------------
 #
-# Token counts from sorabook.transformer.tokens (check_counts.py re-derives them):
+# Token counts from sorabook.model.transformer.tokens (check_counts.py re-derives them):
 #   DiT-XL/2 (patch 2, VAE f8): 256x256 -> 256 tokens, 512x512 -> 1024 tokens.
 #   Wan 2.1 (VAE 4x8x8 causal, patch 1x2x2): 832x480x81 -> 21 x 30 x 52 = 32,760 tokens;
 #   1280x720x81 -> 21 x 45 x 80 = 75,600 tokens.

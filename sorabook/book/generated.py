@@ -1,0 +1,180 @@
+"""Pages and boxes the build writes from a run: results, scenario comparison, provenance.
+
+Every function returns MyST Markdown text. Text that comes from outside the
+package (a user's scenario description, parameter values) passes through
+:func:`sorabook.page.escape` so that it is shown as written, never interpreted.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from sorabook.book.page import code, escape, table_markdown
+from sorabook.results import format_value
+
+__all__ = ["citation_line", "provenance_box", "reproduction_page", "results_page", "scenarios_page"]
+
+
+def citation_line(doc: Mapping, key: str) -> str:
+    """The line a reader pastes to cite one result of a run."""
+    r = doc["results"][key]
+    return (f"sorabook {doc['versions']['sorabook']}, scenario `{doc['scenario']}`, parameters sha256 "
+            f"{doc['parameters_sha256']}, result `{key}` = {format_value(r['value'])} {r['unit']}").strip()
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, float):
+        return format_value(value)
+    return str(value)
+
+
+def provenance_box(prov: Mapping) -> str:
+    """The box at the top of every chapter page: what this page was computed with."""
+    diffs = prov["differences"]
+    changed = ", ".join(f"{code(k)} = {escape(_value(v))}" for k, v in diffs.items()) or "none"
+    commit = prov.get("git_commit") or "not a git checkout"
+    return "\n".join([
+        ":::{admonition} Provenance of this page",
+        ":class: note sorabook-provenance",
+        "",
+        f"- **Scenario:** {code(prov['scenario'])}: {escape(prov['description'])}",
+        f"- **Parameters that differ from the article's:** {changed}",
+        f"- **Parameters sha256:** `{prov['parameters_sha256']}`",
+        f"- **Built with:** sorabook {escape(prov['version'])}, git commit {code(commit)}, "
+        f"on {escape(prov['built'])}",
+        "- The collapsed *injected parameters* cell under **Inputs** holds every value this chapter ran with; "
+        "{doc}`/book/results` lists every result of this build and {doc}`/book/rerun` how to re-run it.",
+        ":::",
+        "",
+    ])
+
+
+def results_page(doc: Mapping) -> str:
+    """``book/results.md``: every result of the run, with anchors, downloads and citation lines."""
+    from sorabook.results.registry import RESULTS
+
+    rows = []
+    for key, r in doc["results"].items():
+        rows.append({
+            "key": f"{{ref}}`{key} <{RESULTS[key].anchor_id}>`",
+            "value": format_value(r["value"], RESULTS[key].fmt),
+            "unit": r["unit"],
+            "description": r["description"],
+            "chapter": f"{{doc}}`/notebooks/{r['chapter']}`",
+        })
+    table = table_markdown(
+        rows,
+        [("key", "result", "raw"), ("value", "value", None), ("unit", "unit", None),
+         ("description", "description", None), ("chapter", "chapter", "raw")],
+        "tbl-results",
+        "Every headline result of this build; each key links to the sentence that states it.",
+    )
+    lines = "\n".join(citation_line(doc, key) for key in doc["results"])
+    return "\n".join([
+        "(results)=",
+        "# Results",
+        "",
+        f"All {len(doc['results'])} headline results of this build, computed with scenario "
+        f"{code(doc['scenario'])} (parameters sha256 `{doc['parameters_sha256']}`). The same numbers, with "
+        "the parameters and versions, are in {download}`results.json <results.json>` and "
+        "{download}`results.csv <results.csv>`, and `sorabook results` prints them without building the book.",
+        "",
+        "A result's key is permanent: cite the key, the scenario and the parameters sha256, and link to the "
+        "anchor in the chapter page (`page.html#result-<key>`), which stays the same across rebuilds and "
+        "parameter changes. {doc}`/book/cite` explains how to cite the book itself.",
+        "",
+        table,
+        "## Citation lines",
+        "",
+        "One line per result, ready to paste:",
+        "",
+        "```text",
+        lines,
+        "```",
+        "",
+    ])
+
+
+def scenarios_page(comparison: Mapping[str, Mapping]) -> str:
+    """``book/scenarios.md``: every shipped scenario side by side for the headline results.
+
+    ``comparison`` maps a scenario name to ``{"description", "differences", "results"}``.
+    """
+    from sorabook.results.registry import RESULTS
+
+    names = list(comparison)
+    rows = []
+    for key, spec in RESULTS.items():
+        row = {"key": f"{{ref}}`{key} <{spec.anchor_id}>`", "unit": spec.unit}
+        for name in names:
+            row[name] = format_value(comparison[name]["results"][key], spec.fmt)
+        rows.append(row)
+    table = table_markdown(
+        rows,
+        [("key", "result", "raw"), *((n, n, None) for n in names), ("unit", "unit", None)],
+        "tbl-scenarios",
+        "Headline results of every shipped scenario, computed by the package during this build.",
+    )
+    described = []
+    for name, entry in comparison.items():
+        diffs = entry["differences"]
+        changed = ", ".join(f"{code(k)} = {escape(_value(v))}" for k, v in diffs.items()) or \
+            "none (this is the article's own set)"
+        described += [code(name), f": {escape(entry['description'])}", "",
+                      f"  Differs from `article` in: {changed}", ""]
+    return "\n".join([
+        "(scenarios)=",
+        "# Scenarios",
+        "",
+        "A scenario is a named set of parameter values on top of the article's (files in "
+        "`sorabook/scenarios/`). This page compares every shipped scenario; build the whole book in one with "
+        "`sorabook build --scenario NAME`.",
+        "",
+        *described,
+        table,
+    ])
+
+
+def reproduction_page(claims: list[Mapping]) -> str:
+    """``book/reproduction.md``: every number the article prints, recomputed, in one table."""
+    from sorabook.results.registry import CHAPTERS
+
+    rows = []
+    for c in claims:
+        rows.append({
+            "chapter": f"{{doc}}`/notebooks/{c['chapter']}`",
+            "text": c["text"],
+            "printed": f"{format_value(c['printed'])} {c['unit']}",
+            "recomputed": f"{format_value(c['recomputed'])} {c['unit']}",
+            "difference": f"{c['relative_difference']:+.1%}",
+            "verdict": f"**{c['verdict']}**",
+        })
+    counts = {v: sum(c["verdict"] == v for c in claims) for v in ("agrees", "approximate", "disagrees")}
+    disagree = [c for c in claims if c["verdict"] == "disagrees"]
+    summary = (f"Of the article's {len(claims)} checked numbers, {counts['agrees']} agree with what its own "
+               f"inputs give (within 2 %), {counts['approximate']} are approximate (within 25 %) and "
+               f"{counts['disagrees']} disagree.")
+    if disagree:
+        names = "; ".join(f"{escape(c['text'])} ({c['relative_difference']:+.0%})" for c in disagree)
+        summary += f" The ones that disagree: {names}. The book carries the recomputed values forward."
+    table = table_markdown(
+        rows,
+        [("chapter", "chapter", "raw"), ("text", "the article says", None), ("printed", "printed", None),
+         ("recomputed", "recomputed", None), ("difference", "difference", None), ("verdict", "verdict", "raw")],
+        "tbl-reproduction",
+        "Every number the article prints, recomputed from the article's own stated inputs.",
+    )
+    return "\n".join([
+        "(reproduction)=",
+        "# Reproduction: the article's numbers, checked",
+        "",
+        "Each chapter ends with the numbers the article prints in the section it reproduces, recomputed "
+        "from the inputs the article states (its defaults in this book), whatever scenario the book was "
+        "built with. The verdict is **agrees** within 2 %, **approximate** within 25 %, **disagrees** "
+        "beyond. This page gathers them from all "
+        f"{len(CHAPTERS)} chapters.",
+        "",
+        summary,
+        "",
+        table,
+    ])

@@ -1,0 +1,484 @@
+"""One figure style for the book.
+
+Call :func:`use` once at the top of a chapter: it sets the Matplotlib style and
+makes inline figures deterministic SVG (fixed hash salt, no creation date), so the
+same parameters give byte-identical pages.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "COLORS",
+    "autoencoder_tokens",
+    "break_even",
+    "calibration",
+    "compute_vs_length",
+    "correction_waterfalls",
+    "dit_scaling",
+    "figure",
+    "fleet_vs_share",
+    "fleet_waterfall",
+    "per_output",
+    "tornado",
+    "training_budgets",
+    "training_factors",
+    "uncertainty_ecdf",
+    "use",
+]
+
+#: Colour-blind-safe palette (Okabe-Ito), in the order series are drawn.
+COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+
+_RC = {
+    "figure.figsize": (6.4, 3.6),
+    "figure.dpi": 100,
+    "font.size": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.prop_cycle": None,  # set in use()
+    "svg.hashsalt": "sorabook",
+    "svg.fonttype": "path",
+}
+
+
+def use() -> None:
+    """Apply the book's style and the deterministic SVG inline backend."""
+    import os
+
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
+    import matplotlib
+
+    matplotlib.use("module://matplotlib_inline.backend_inline")
+    from cycler import cycler
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+    rc = dict(_RC, **{"axes.prop_cycle": cycler(color=COLORS)})
+    matplotlib.rcParams.update(rc)
+    # Laid out by the figure's own "tight" layout as it is drawn, not cropped to a tight box
+    # afterwards: the crop draws every figure twice.
+    set_matplotlib_formats("svg", metadata={"Date": None}, bbox_inches=None)
+    _render_once()
+    _plain_log_labels()
+
+
+def _render_once() -> None:
+    """Draw each figure once, as the SVG the page shows, not first as a throw-away raster.
+
+    Loading the inline backend registers pyplot's post-execute hook (redraw every stale
+    figure, with Agg) before the backend's own (display the figures as SVG, then close
+    them), so every figure was rendered twice. Re-registering pyplot's hook puts it last,
+    when the figures are already shown and closed.
+    """
+    from IPython import get_ipython
+
+    if get_ipython() is not None:
+        import matplotlib.pyplot as plt
+
+        plt.uninstall_repl_displayhook()
+        plt.install_repl_displayhook()
+
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def power_label(text: str) -> str:
+    """A log axis's mathtext label as plain text: ``$\\mathdefault{10^{-2}}$`` -> ``10⁻²``,
+    ``$\\mathdefault{2\\times10^{3}}$`` -> ``2×10³`` (other text unchanged)."""
+    import re
+
+    m = re.fullmatch(r"\$\\mathdefault\{(-?)(?:([0-9.]+)\\times)?([0-9.]+)(?:\^\{(-?[0-9]+)\})?\}\$", text)
+    if not m:
+        return text
+    sign, coeff, base, exponent = m.groups()
+    power = base + (exponent.translate(_SUPERSCRIPT) if exponent is not None else "")
+    return sign + (f"{coeff}×{power}" if coeff else power)
+
+
+def _plain_log_labels() -> None:
+    """Label log axes in plain text (10⁻², 2×10³) instead of mathtext.
+
+    The labels read the same, but parsing each mathtext label took about half the time of a
+    figure with log axes. The scale ``log`` is registered again with formatters that
+    translate Matplotlib's own labels (:func:`power_label`), so which ticks are labelled
+    does not change.
+    """
+    from matplotlib import scale, ticker
+
+    class _Plain(ticker.LogFormatterSciNotation):
+        def __call__(self, x, pos=None):
+            return power_label(super().__call__(x, pos))
+
+    class PlainLogScale(scale.LogScale):
+        name = "log"
+
+        def set_default_locators_and_formatters(self, axis):
+            super().set_default_locators_and_formatters(axis)
+            axis.set_major_formatter(_Plain(self.base))
+            axis.set_minor_formatter(_Plain(self.base, labelOnlyBase=(self.subs is not None)))
+
+    scale.register_scale(PlainLogScale)
+
+
+def figure(**kwargs):
+    """A new figure and axes in the book's style (``plt.subplots`` arguments; "tight" layout)."""
+    import matplotlib.pyplot as plt
+
+    kwargs.setdefault("layout", "tight")
+    return plt.subplots(**kwargs)
+
+
+def autoencoder_tokens(rows, article_tokens):
+    """Chapter 1: horizontal bars of tokens per clip for each autoencoder, log scale."""
+    fig, ax = figure(figsize=(6.4, 3.8))
+    names = [r["autoencoder"] for r in rows][::-1]
+    tokens = [r["tokens"] for r in rows][::-1]
+    ax.barh(names, tokens, color=COLORS[0])
+    ax.axvline(article_tokens, color=COLORS[1], linestyle="--", label="article's assumption")
+    ax.set_xscale("log")
+    ax.set_xlabel("tokens per clip")
+    ax.legend(loc="lower right", frameon=False)
+    ax.grid(axis="y", visible=False)
+    return fig
+
+
+def dit_scaling(rows, table_rows, share_curves):
+    """Chapter 2: (a) forward compute against parameters for every size and patch size, log-log,
+    with the paper's Table 4 values; (b) the attention products' share of compute against tokens.
+
+    ``rows`` come from :func:`sorabook.dit.scaling_rows`, ``table_rows`` from
+    :func:`sorabook.dit.reproduce_table4` (the 256x256 rows are drawn), ``share_curves`` maps a
+    size name to ``(tokens, share)`` arrays.
+    """
+    fig, (ax, bx) = figure(ncols=2, figsize=(7.6, 3.6))
+    sizes = list(dict.fromkeys(r["size"] for r in rows))
+    for i, size in enumerate(sizes):
+        mine = [r for r in rows if r["size"] == size]
+        ax.plot([r["params"] / 1e6 for r in mine], [r["gmacs"] for r in mine], "o-", color=COLORS[i],
+                label=f"DiT-{size}")
+        for r in mine:
+            ax.annotate(f"/{r['patch_size']}", (r["params"] / 1e6, r["gmacs"]), textcoords="offset points",
+                        xytext=(5, -3), fontsize=7, color=COLORS[i])
+    paper = [t for t in table_rows if t["image_size"] == 256]
+    ax.plot([t["params_paper_m"] for t in paper], [t["gflops_paper"] for t in paper], "x", color="black",
+            markersize=5, label="Table 4 (paper)")
+    from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator, ScalarFormatter
+
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.xaxis.set_major_locator(FixedLocator([30, 100, 300, 1000]))
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlim(20, 1200)
+    ax.set_xlabel("parameters (millions)")
+    ax.set_ylabel("forward Gflops per image, 256x256")
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    for i, (size, (tokens, share)) in enumerate(share_curves.items()):
+        bx.plot(tokens, [100 * s for s in share], color=COLORS[i], label=f"DiT-{size}")
+    bx.set_xscale("log")
+    bx.set_xlabel("tokens per sample")
+    bx.set_ylabel("attention products, % of compute")
+    bx.legend(frameon=False, fontsize=8, loc="upper left")
+    return fig
+
+
+def training_factors(chains):
+    """Chapter 3: the estimate as a chain of factors, each a floating bar on a log scale.
+
+    ``chains`` maps a label (conservative, optimistic) to rows of
+    :func:`sorabook.training.factor_rows`.
+    """
+    import numpy as np
+
+    fig, ax = figure(figsize=(6.4, 3.6))
+    n = len(chains)
+    width = 0.8 / n
+    for i, (label, rows) in enumerate(chains.items()):
+        x = np.arange(len(rows)) + (i - (n - 1) / 2) * width
+        previous = [rows[0]["flops"]] + [r["flops"] for r in rows[:-1]]
+        bottoms = [rows[0]["flops"] / 10] + previous[1:]
+        tops = [r["flops"] for r in rows]
+        ax.bar(x, [t - b for t, b in zip(tops, bottoms)], bottom=bottoms, width=width, color=COLORS[i],
+               label=label)
+        for xi, r in zip(x[1:], rows[1:]):
+            ax.annotate(f"x{r['factor']:g}", (xi, r["flops"]), textcoords="offset points", xytext=(0, 2),
+                        ha="center", fontsize=7)
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(next(iter(chains.values())))))
+    ax.set_xticklabels([r["step"].replace(" on the ", "\non the ") for r in next(iter(chains.values()))], fontsize=8)
+    ax.set_ylabel("training compute (FLOPs)")
+    ax.legend(frameon=False, loc="upper left")
+    ax.grid(axis="x", visible=False)
+    return fig
+
+
+def training_budgets(bars, cluster_line=None):
+    """Chapter 3: GPU-months (H100 equivalent), log scale, for disclosed models and the estimate.
+
+    ``bars`` are ``(label, months, kind)`` with kind ``"disclosed"`` or ``"estimate"``;
+    ``cluster_line`` is an optional ``(label, months)`` drawn as a dashed line.
+    """
+    fig, ax = figure(figsize=(6.4, 3.6))
+    labels = [b[0] for b in bars][::-1]
+    values = [b[1] for b in bars][::-1]
+    colors = [COLORS[0] if b[2] == "disclosed" else COLORS[1] for b in bars][::-1]
+    ax.barh(labels, values, color=colors)
+    for y, v in enumerate(values):
+        ax.annotate(f"{v:,.0f}", (v, y), textcoords="offset points", xytext=(3, -3), fontsize=7)
+    if cluster_line is not None:
+        ax.axvline(cluster_line[1], color=COLORS[2], linestyle="--", label=cluster_line[0])
+        ax.legend(frameon=False, loc="upper right", fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel("GPU-months (H100 equivalent, 30-day months)")
+    ax.grid(axis="y", visible=False)
+    return fig
+
+
+def break_even(minutes, inference_flops, train_flops_low, train_flops_high, minutes_low, minutes_high):
+    """Chapter 4: cumulative inference compute against minutes generated, with the training compute.
+
+    ``minutes`` and ``inference_flops`` are the line (same length); the training
+    compute is drawn flat at its conservative and optimistic estimates, and each
+    break-even is marked where the line crosses them.
+    """
+    fig, ax = figure()
+    ax.plot(minutes / 1e6, inference_flops, color=COLORS[0], label="cumulative inference")
+    for flops, be, color, name in ((train_flops_low, minutes_low, COLORS[1], "conservative"),
+                                   (train_flops_high, minutes_high, COLORS[2], "optimistic")):
+        ax.axhline(flops, color=color, linestyle="--", label=f"training, {name}")
+        ax.plot([be / 1e6], [flops], "o", color=color)
+        ax.annotate(f"{be / 1e6:.1f}M min", (be / 1e6, flops), textcoords="offset points", xytext=(6, -12),
+                    color=color)
+    ax.set_xlabel("minutes of video generated (millions)")
+    ax.set_ylabel("cumulative compute (FLOP)")
+    ax.set_xlim(0, float(minutes[-1]) / 1e6)
+    ax.set_ylim(0, None)
+    ax.legend(loc="lower right", frameon=False)
+    return fig
+
+
+def per_output(labels, flops, ylabel="compute per output (FLOP)"):
+    """Chapter 4: compute per output of each model, log scale (the article's comparison chart).
+
+    ``ylabel`` names the unit of ``flops`` (chapter 4 draws every output in floating-point
+    operations and says so)."""
+    fig, ax = figure()
+    names = [label.replace(", ", "\n") for label in labels]
+    bars = ax.bar(names, flops, color=[COLORS[i % len(COLORS)] for i in range(len(labels))])
+    ax.set_yscale("log")
+    ax.set_ylim(min(flops) / 10, max(flops) * 10)
+    ax.set_ylabel(ylabel)
+    ax.grid(axis="x", visible=False)
+    for bar, value in zip(bars, flops):
+        mant, exp = f"{value:.1e}".split("e")
+        label = f"{mant}×10{str(int(exp)).translate(_SUPERSCRIPT)}"
+        ax.annotate(label, (bar.get_x() + bar.get_width() / 2, value), ha="center", va="bottom",
+                    textcoords="offset points", xytext=(0, 2))
+    return fig
+
+
+def fleet_waterfall(rows, printed_average=None, printed_peak=None):
+    """Chapter 5: waterfall from AI demand (as GPUs at average load) to the peak fleet.
+
+    ``rows`` come from :func:`sorabook.fleet.waterfall`: demand rows (``factor`` None)
+    stack into the average fleet, drawn as a total, then each multiplier row adds
+    its GPUs, and the peak fleet closes the chart. The article's printed average
+    and peak fleets, if given, are drawn as dotted ticks on the two totals.
+    """
+    fig, ax = figure(figsize=(6.4, 3.8))
+    demand = [r for r in rows if r["factor"] is None]
+    steps = [r for r in rows if r["factor"] is not None]
+    labels, x = [], 0
+    for r in demand:
+        ax.bar(x, r["end"] - r["start"], bottom=r["start"], color=COLORS[0])
+        labels.append(r["label"])
+        x += 1
+    totals = {}
+    totals["average fleet"] = (x, demand[-1]["end"])
+    ax.bar(x, demand[-1]["end"], color=COLORS[5])
+    labels.append("average fleet")
+    x += 1
+    for r in steps:
+        ax.bar(x, r["end"] - r["start"], bottom=r["start"], color=COLORS[4])
+        ax.annotate(f"x{r['factor']:.3g}", (x, r["end"]), ha="center", va="bottom", textcoords="offset points",
+                    xytext=(0, 2))
+        labels.append(r["label"])
+        x += 1
+    totals["peak fleet"] = (x, rows[-1]["end"])
+    ax.bar(x, rows[-1]["end"], color=COLORS[1])
+    labels.append("peak fleet")
+    first = True
+    for (pos, _), level in ((totals["average fleet"], printed_average), (totals["peak fleet"], printed_peak)):
+        if level is not None:
+            ax.plot([pos - 0.45, pos + 0.45], [level, level], color=COLORS[6], linestyle=":", linewidth=2,
+                    label="article's printed value" if first else None)
+            first = False
+    ax.set_xticks(range(len(labels)), labels, rotation=20, ha="right")
+    ax.set_ylabel("GPUs")
+    ax.yaxis.set_major_formatter(_thousands())
+    ax.grid(axis="x", visible=False)
+    if not first:
+        ax.legend(loc="upper left", frameon=False)
+    return fig
+
+
+def fleet_vs_share(shares, peak_gpus, article_share, article_peak, printed_peak=None):
+    """Chapter 5: peak fleet against the AI share of uploads, the article's scenario marked."""
+    fig, ax = figure()
+    ax.plot(shares * 100, peak_gpus, color=COLORS[0], label="same AI share on TikTok and YouTube")
+    ax.plot([article_share * 100], [article_peak], "o", color=COLORS[1],
+            label="article's shares (50% TikTok, 15% YouTube), recomputed")
+    if printed_peak is not None:
+        ax.plot([article_share * 100], [printed_peak], "o", mfc="none", color=COLORS[6], label="article's printed peak")
+    ax.set_xlabel("AI share of uploaded minutes (%)")
+    ax.set_ylabel("GPUs at peak")
+    ax.yaxis.set_major_formatter(_thousands())
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, None)
+    ax.legend(loc="upper left", frameon=False)
+    return fig
+
+
+def _thousands():
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda x, _pos: f"{x:,.0f}")
+
+
+def calibration(names, measured, predicted_calibrated, predicted_published, label_calibrated, label_published):
+    """Chapter 6: predicted against measured seconds per video (log-log), with the line of equality."""
+    fig, ax = figure(figsize=(5.6, 4.2))
+    lo = min(min(measured), min(predicted_calibrated), min(predicted_published)) / 2
+    hi = max(max(measured), max(predicted_calibrated), max(predicted_published)) * 2
+    ax.plot([lo, hi], [lo, hi], color="0.5", linewidth=1, linestyle="--", label="prediction = measurement")
+    ax.scatter(measured, predicted_calibrated, color=COLORS[0], zorder=3, label=label_calibrated)
+    ax.scatter(measured, predicted_published, facecolors="none", edgecolors=COLORS[1], zorder=3,
+               label=label_published)
+    for i, (name, x, y) in enumerate(zip(names, measured, predicted_calibrated)):
+        ax.annotate(name, (x, y), textcoords="offset points", xytext=(-8, 8 + 12 * (i % 2)), ha="right", fontsize=8)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.set_xlabel("measured seconds per video (1 x H100)")
+    ax.set_ylabel("predicted seconds per video")
+    ax.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def compute_vs_length(seconds, parts, crossover_seconds=None):
+    """Chapter 6: forward compute of one pass against clip length, attention products vs the rest."""
+    fig, ax = figure()
+    for (label, values), color in zip(parts.items(), COLORS):
+        ax.plot(seconds, values, label=label, color=color)
+    if crossover_seconds is not None:
+        ax.axvline(crossover_seconds, color="0.5", linestyle=":", linewidth=1)
+    ax.set_yscale("log")
+    ax.set_xlabel("clip length (s)")
+    ax.set_ylabel("multiply-accumulates per forward pass")
+    ax.legend(fontsize=8)
+    return fig
+def uncertainty_ecdf(samples, labels, points, printed=None, corrected=None, corrected_points=None):
+    """Chapter 8: one empirical CDF panel per output, log x, with the point estimate marked.
+
+    ``samples``: ``{key: array of draws}``; ``labels``: ``{key: axis label}``;
+    ``points``: ``{key: this build's point value}``;
+    ``printed``: ``{key: the article's printed value}`` where it prints one;
+    ``corrected``, ``corrected_points``: the same for the corrected scenario, drawn beside it
+    (left out when ``None``).
+    """
+    import numpy as np
+
+    keys = list(samples)
+    fig, axes = figure(nrows=len(keys), ncols=1, figsize=(6.4, 2.1 * len(keys)))
+    for ax, key in zip(np.atleast_1d(axes), keys):
+        values = np.sort(np.asarray(samples[key]))
+        step = max(1, len(values) // 2000)  # at most ~2,000 points per curve keeps the SVG small
+        ys = (np.arange(len(values)) + 1) / len(values)
+        ax.plot(values[::step], ys[::step], color=COLORS[0], label="Monte Carlo, this build")
+        ax.axvline(points[key], color=COLORS[1], linestyle="--", label="this build's point value")
+        if corrected is not None:
+            fixed = np.sort(np.asarray(corrected[key]))
+            ax.plot(fixed[::step], ys[::step], color=COLORS[2], label="Monte Carlo, corrected scenario")
+            ax.axvline(corrected_points[key], color=COLORS[2], linestyle="--", label="corrected point value")
+        if printed and printed.get(key) is not None:
+            ax.axvline(printed[key], color=COLORS[6], linestyle=":", label="article's printed value")
+        for q in (0.05, 0.5, 0.95):
+            ax.axhline(q, color="0.6", linewidth=0.6)
+        ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(_no_labels())
+        ax.set_ylim(0, 1)
+        ax.set_xlabel(labels[key])
+        ax.set_ylabel("share of draws ≤ x")
+    np.atleast_1d(axes)[0].legend(loc="lower right", frameon=False, fontsize=8)
+    return fig
+
+
+def tornado(rows_by_output, labels, top=8):
+    """Chapter 8: one tornado panel per output (log x), largest swing on top.
+
+    ``rows_by_output``: ``{key: rows of sorabook.uncertainty.tornado}``; each bar
+    spans the output with the parameter at its low and at its high end, the others
+    at their central values (the vertical line).
+    """
+    import numpy as np
+
+    keys = list(rows_by_output)
+    fig, axes = figure(nrows=len(keys), ncols=1, figsize=(6.4, 2.4 * len(keys)))
+    for ax, key in zip(np.atleast_1d(axes), keys):
+        rows = [r for r in rows_by_output[key] if r["swing"] > 0][:top][::-1]
+        for i, r in enumerate(rows):
+            lo, hi = r["output_low"], r["output_high"]
+            ax.barh(i, max(lo, hi) - min(lo, hi), left=min(lo, hi),
+                    color=COLORS[0] if hi >= lo else COLORS[1])
+        ax.set_yticks(range(len(rows)), [r["parameter"] for r in rows], fontsize=8)
+        if rows:
+            ax.axvline(rows[0]["central"], color=COLORS[6], linewidth=0.8)
+        ax.set_xscale("log")
+        ax.set_xlabel(labels[key])
+        ax.grid(axis="y", visible=False)
+    return fig
+
+
+def correction_waterfalls(walks, labels):
+    """Chapter 7: one horizontal waterfall per output (log x), from the article to the corrected value.
+
+    ``walks``: ``{key: rows of sorabook.corrections.walk}``; the first and last bars are
+    totals, each bar between spans the change one correction makes, blue where it raises
+    the output and vermilion where it lowers it, labelled with its factor.
+    """
+    import numpy as np
+
+    keys = list(walks)
+    n = max(len(walks[k]) for k in keys) + 1
+    fig, axes = figure(nrows=len(keys), ncols=1, figsize=(6.4, 0.26 * n * len(keys) + 0.9 * len(keys)))
+    for ax, key in zip(np.atleast_1d(axes), keys):
+        rows = walks[key]
+        names = ["article"] + [r["step"] for r in rows[1:]] + ["corrected"]
+        first, last = rows[0]["value"], rows[-1]["value"]
+        low = min(r["value"] for r in rows) / 3
+        y = list(range(len(names)))[::-1]
+        ax.barh(y[0], first - low, left=low, color=COLORS[5])
+        for pos, prev, r in zip(y[1:-1], rows[:-1], rows[1:]):
+            a, b = prev["value"], r["value"]
+            if a == b:
+                ax.plot([a, a], [pos - 0.35, pos + 0.35], color=COLORS[6], linewidth=1)
+            else:
+                ax.barh(pos, abs(b - a), left=min(a, b), color=COLORS[0] if b > a else COLORS[1])
+            ax.annotate(f"x{r['factor']:.3g}", (max(a, b), pos), xytext=(3, 0), textcoords="offset points",
+                        va="center", fontsize=7)
+        ax.barh(y[-1], last - low, left=low, color=COLORS[5])
+        ax.set_yticks(y, names, fontsize=8)
+        ax.set_xscale("log")
+        ax.set_xlim(low, max(r["value"] for r in rows) * 30)
+        ax.set_xlabel(labels[key])
+        ax.grid(axis="y", visible=False)
+    return fig
+
+
+def _no_labels():
+    from matplotlib.ticker import NullFormatter
+
+    return NullFormatter()

@@ -1,0 +1,86 @@
+"""What every command shares: the one-line usage error, the parser that raises it, the scenario and
+parameter options, reading a registry parameter from a command-line flag, and plain-text tables."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any, Callable, Sequence
+
+__all__ = ["UsageError", "Parser", "add_param_args", "registry_value", "resolve_args", "table", "whole"]
+
+
+class UsageError(Exception):
+    """Bad input on the command line (exit 2)."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (no usage dump) and exit 2."""
+
+    def error(self, message: str):
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+def add_param_args(p: argparse.ArgumentParser, with_params: bool = True) -> None:
+    """``--scenario`` (and, with ``with_params``, ``--params FILE`` and repeatable ``--set NAME=VALUE``)."""
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--scenario", metavar="NAME", help="a shipped scenario (default: article)")
+    if with_params:
+        group.add_argument("--params", metavar="FILE", help="a YAML file of parameter: value lines")
+        p.add_argument("--set", metavar="NAME=VALUE", action="append", default=[], dest="sets",
+                       help="override one parameter (repeatable)")
+
+
+def resolve_args(args):
+    """The validated parameters and scenario of ``--scenario``/``--params``/``--set``."""
+    from sorabook.params import resolve
+
+    return resolve(args.scenario, getattr(args, "params", None), getattr(args, "sets", ()))
+
+
+def registry_value(name: str, flag: str) -> Callable[[str], Any]:
+    """An argparse type that reads a flag's text as the registry parameter ``name`` reads a ``--set``
+    value (same number reading, range, choices and suggestions; the message names the flag)."""
+    def parse(text: str) -> Any:
+        from sorabook.params import ParamError, parse_set, validate
+
+        try:
+            _, value = parse_set(f"{name}={text}")
+            return validate({name: value}, flag)[name]
+        except ParamError as err:
+            raise UsageError(str(err)) from None
+
+    return parse
+
+
+def whole(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` (to ``high``)."""
+    expected = f"a whole number >= {low}" if high is None else f"a whole number from {low} to {high}"
+
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"got {text!r}; expected {expected}") from None
+        if n < low or (high is not None and n > high):
+            raise argparse.ArgumentTypeError(f"got {n}; expected {expected}")
+        return n
+
+    return parse
+
+
+def default_jobs() -> int:
+    """Chapters executed in parallel by default: the CPUs, at most 4."""
+    return min(4, os.cpu_count() or 1)
+
+
+def table(rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> str:
+    """Rows as a plain-text table: the first row is the header, ``right`` the right-aligned columns."""
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [str(c).rjust(w) if i in right else str(c).ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        lines.append("  ".join(cells).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)

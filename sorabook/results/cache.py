@@ -1,0 +1,83 @@
+"""Computed headline results, remembered by what they are computed from.
+
+``sorabook results`` computes every result of :data:`sorabook.results.registry.RESULTS`,
+chapter 8's included: a 200,000-draw Monte Carlo that costs more than the rest of
+the command together. The values depend only on the parameter values, the
+package's source and the versions of Python and NumPy, so they are stored in the
+build cache under a hash of exactly those, and read back when all of them match.
+A cache that cannot be read or written is skipped: the values are then computed,
+never guessed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Callable, Mapping
+
+__all__ = ["cache_folder", "computed", "key", "package_files"]
+
+#: Entries kept; the oldest beyond this are removed when a new one is written.
+MAX_ENTRIES = 200
+_PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def cache_folder() -> Path | None:
+    """``$SORABOOK_CACHE/results``, else ``_build/cache/results`` of the repository holding the package."""
+    env = os.environ.get("SORABOOK_CACHE")
+    if env:
+        return Path(env) / "results"
+    root = _PACKAGE.parent
+    if (root / "_toc.yml").is_file() and (root / "notebooks").is_dir():
+        return root / "_build" / "cache" / "results"
+    return None
+
+
+def package_files() -> list[Path]:
+    """The package's source and data, in a stable order: what every computed value depends on
+    besides the parameters (also part of the build cache's key)."""
+    return sorted(p for p in _PACKAGE.rglob("*")
+                  if p.suffix in {".py", ".yaml", ".json"} and "__pycache__" not in p.parts)
+
+
+def key(params_sha256: str, numpy_version: str) -> str:
+    """Hash of the parameter values, the package source and data (``.py``, ``.yaml``, ``.json``), Python and NumPy."""
+    h = hashlib.sha256()
+    for part in (params_sha256, sys.version, numpy_version):
+        h.update(part.encode() + b"\0")
+    for path in package_files():
+        h.update(str(path.relative_to(_PACKAGE)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def computed(params, compute: Callable[[object], Mapping[str, float]]) -> dict[str, float]:
+    """``compute(params)``, or the values it gave before for the same inputs."""
+    import numpy
+
+    folder = cache_folder()
+    if folder is None:
+        return dict(compute(params))
+    path = folder / f"{key(params.sha256, numpy.__version__)}.json"
+    with contextlib.suppress(OSError, ValueError):
+        stored = json.loads(path.read_text())
+        if isinstance(stored, dict) and all(isinstance(v, float) for v in stored.values()):
+            return stored
+    values = {k: float(v) for k, v in compute(params).items()}
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(values))  # repr of each float: read back bit for bit
+        os.replace(tmp, path)
+        _prune(folder)
+    return values
+
+
+def _prune(folder: Path) -> None:
+    entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)
+    for old in entries[:-MAX_ENTRIES]:
+        with contextlib.suppress(OSError):
+            old.unlink()
