@@ -56,12 +56,12 @@ PRELOAD = (
     "matplotlib.pyplot",
     "myst_nb",
     "myst_nb.ext.glue",
-    "sorabook.page",
-    "sorabook.plots",
-    "sorabook.report",
-    "sorabook.corrections",
-    "sorabook.predict",
-    "sorabook.uncertainty",
+    "sorabook.book.page",
+    "sorabook.book.plots",
+    "sorabook.results.registry",
+    "sorabook.results.corrections",
+    "sorabook.model.predict",
+    "sorabook.results.uncertainty",
 )
 
 _MAX_MESSAGE = 1 << 20

@@ -38,7 +38,8 @@ from typing import Any, Callable, Iterable, Mapping
 
 import sorabook
 from sorabook.params import Params, Scenario
-from sorabook.results import META_KEY, results_csv, results_document
+from sorabook.book.page import META_KEY
+from sorabook.results.export import results_csv, results_document
 
 __all__ = [
     "BuildError",
@@ -186,7 +187,7 @@ def environment_hash(root: Path) -> str:
 
     The package's source, scenarios and data, the dependency lock, and the Python version.
     """
-    from sorabook.resultcache import package_files
+    from sorabook.results.cache import package_files
 
     pkg = Path(sorabook.__file__).parent
     files = package_files()
@@ -523,7 +524,7 @@ def assemble(root: Path, dest: Path, doc: Mapping | None = None, prov: Mapping |
     downloadable results files, and with provenance ``prov`` a provenance box at the
     top of every executed chapter.
     """
-    from sorabook import generated
+    from sorabook.book import generated
 
     for name in ("_config.yml", "_toc.yml"):
         shutil.copyfile(root / name, dest / name)
@@ -543,7 +544,7 @@ def assemble(root: Path, dest: Path, doc: Mapping | None = None, prov: Mapping |
 
 
 def _provenance_box(prov: Mapping) -> str:
-    from sorabook import generated
+    from sorabook.book import generated
 
     return generated.provenance_box(prov)
 
@@ -575,7 +576,7 @@ def _insert_provenance(path: Path, box: str) -> None:
 def scenario_comparison() -> dict[str, dict]:
     """Every shipped scenario's description, differences and headline results (package only)."""
     from sorabook.params import resolve, scenario_names
-    from sorabook.report import compute
+    from sorabook.results.registry import compute
 
     out = {}
     for name in scenario_names():
@@ -653,7 +654,7 @@ def collect(nb_dir: Path, params: Params, runs: list[ChapterRun],
     :func:`sorabook.report.compute` gives for the same parameters (``expected``, when
     the caller computed it already): a mismatch is a bug and fails the build.
     """
-    from sorabook.report import RESULTS, compute
+    from sorabook.results.registry import RESULTS, compute
 
     recorded: dict[str, float] = {}
     for run in runs:
@@ -791,7 +792,7 @@ def build(
     progress: Callable[[ChapterRun], None] | None = None,
 ) -> BuildResult:
     """Build the book for ``params`` into ``out``; the previous site survives any failure."""
-    from sorabook.report import CHAPTERS, compute
+    from sorabook.results.registry import CHAPTERS, compute
 
     root = root or project_root()
     cache_dir = cache_dir or Path(os.environ.get("SORABOOK_CACHE", root / "_build" / "cache"))

@@ -325,11 +325,12 @@ def fleet_waterfall(rows, printed_average=None, printed_peak=None):
 
 
 def fleet_vs_share(shares, peak_gpus, article_share, article_peak, printed_peak=None):
-    """Chapter 5: peak fleet against the AI share of uploads, the article's scenario marked."""
+    """Chapter 5: peak fleet against the AI share of uploads, the build's scenario (``article_share``,
+    ``article_peak``) and the article's printed peak marked."""
     fig, ax = figure()
     ax.plot(shares * 100, peak_gpus, color=COLORS[0], label="same AI share on TikTok and YouTube")
     ax.plot([article_share * 100], [article_peak], "o", color=COLORS[1],
-            label="article's shares (50% TikTok, 15% YouTube), recomputed")
+            label="this build's shares (the article's by default), recomputed")
     if printed_peak is not None:
         ax.plot([article_share * 100], [printed_peak], "o", mfc="none", color=COLORS[6], label="article's printed peak")
     ax.set_xlabel("AI share of uploaded minutes (%)")
@@ -412,7 +413,7 @@ def uncertainty_ecdf(samples, labels, points, printed=None, corrected=None, corr
         ax.set_ylim(0, 1)
         ax.set_xlabel(labels[key])
         ax.set_ylabel("share of draws ≤ x")
-    np.atleast_1d(axes)[0].legend(loc="lower right", frameon=False, fontsize=8)
+    np.atleast_1d(axes)[0].legend(loc="lower left", bbox_to_anchor=(0, 1.02), ncols=2, frameon=False, fontsize=8)
     return fig
 
 

@@ -33,6 +33,14 @@ def _pct(x: float) -> str:
     return f"{100 * x:.3g} %"
 
 
+def _num(x: float | None) -> str:
+    """A bound for reading: 17M, 10B, 0.375, 250."""
+    for scale, suffix in ((1e9, "B"), (1e6, "M")):
+        if x is not None and abs(x) >= scale:
+            return f"{x / scale:.4g}{suffix}"
+    return fmt(x) if x is None or float(x).is_integer() else f"{x:.4g}"
+
+
 @dataclass(frozen=True)
 class Distribution:
     """What the Monte Carlo draws for one parameter of one parameter set (absolute numbers).
@@ -59,12 +67,12 @@ class Distribution:
         if self.kind == "fixed":
             return "fixed at the point value"
         if self.kind == "choice":
-            return " or ".join(f"{fmt(v)} ({_pct(w)})" for v, w in zip(self.values, self.weights))
-        whole = " whole numbers" if REGISTRY[self.name].kind == "int" else ""
+            return " or ".join(f"{_num(v)} ({_pct(w)})" for v, w in zip(self.values, self.weights))
+        whole = " whole numbers" if self.name in REGISTRY and REGISTRY[self.name].kind == "int" else ""
         if self.kind == "triangular":
-            out = f"triangular{whole} [{fmt(self.low)}, {fmt(self.high)}], mode {fmt(self.mode)}"
+            out = f"triangular{whole} [{_num(self.low)}, {_num(self.high)}], mode {_num(self.mode)}"
         else:
-            out = f"{self.kind}{whole} [{fmt(self.low)}, {fmt(self.high)}]"
+            out = f"{self.kind}{whole} [{_num(self.low)}, {_num(self.high)}]"
         return out + (f" ({self.note})" if self.note else "")
 
 
@@ -178,6 +186,9 @@ MEASURED_UTILIZATION_SOURCE = ("measured_utilization: one utilisation for infere
                                "the lowest to the highest utilisation implied by chapter 6's measured runs, mode at "
                                "the value fitted to all of them")
 
+#: The utilisations that ``measured_utilization`` replaces by the one fitted value.
+_MEASURED_USES = ("inference_utilization", "fleet_utilization")
+
 _DIST_KEYS = ("dist", "low", "high", "mode", "values", "weights", "source")
 
 
@@ -270,7 +281,12 @@ def distributions(params: Mapping[str, Any]) -> dict[str, Distribution]:
     """The Monte Carlo's distributions for a parameter set: each default :class:`Spread` of
     :data:`DISTRIBUTIONS` taken around ``params``' own values (parameters ``params`` does not
     hold are left out), then replaced by its ``distribution_overrides`` (a scenario's
-    ``uncertainty:`` block, absolute; ``name: fixed`` removes that parameter's uncertainty)."""
+    ``uncertainty:`` block, absolute; ``name: fixed`` removes that parameter's uncertainty).
+
+    With ``measured_utilization`` the chain does not read ``inference_utilization`` and
+    ``fleet_utilization``: their spreads are left out (the results layer draws the measured
+    utilisation instead, :data:`MEASURED_UTILIZATION_SOURCE`); an override of either is kept."""
     block = params.get("distribution_overrides") or None
-    spread = {n: s.around(params) for n, s in DISTRIBUTIONS.items() if n in params}
+    unread = _MEASURED_USES if params.get("measured_utilization") else ()
+    spread = {n: s.around(params) for n, s in DISTRIBUTIONS.items() if n in params and n not in unread}
     return {**spread, **parse_uncertainty(block, "parameter 'distribution_overrides'")}

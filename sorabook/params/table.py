@@ -13,6 +13,10 @@ __all__ = ["REGISTRY", "defaults", "suggest"]
 
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
+#: The lowest utilisation a parameter accepts (a share of the dense peak): 0.1 %. Below it the GPU
+#: time of any count is meaningless (and a share near 0 turns every time into infinity).
+MIN_UTILIZATION = 0.001
+
 _S_ART_LATENT = "article §02 Detail 1 (latent diffusion): 512x512 image -> 64x64 latent"
 _S_ART_VIDEO = "article §04 Training: up to 1 minute at an assumed 24 fps, DiT's 8x in time"
 
@@ -32,9 +36,9 @@ _PARAMS: tuple[Param, ...] = (
           "side of the square patch that becomes one transformer token",
           "DiT paper Table 4: XL/2", kind="int", low=1, high=32),
     Param("video_seconds", 60.0, "s", "length of one generated video",
-          _S_ART_VIDEO, low=0.0, low_open=True, high=3600.0),
+          _S_ART_VIDEO, low=1.0, high=3600.0),
     Param("fps", 24.0, "frames/s", "frame rate of the generated video",
-          _S_ART_VIDEO, low=0.0, low_open=True, high=240.0),
+          _S_ART_VIDEO, low=1.0, high=240.0),
     Param("frame_width", 512, "px", "frame width of the generated video",
           "article §04 prices every latent frame as one 512x512 DiT image; Sora ships up to 1920x1080 [S]",
           kind="int", low=16, high=8192),
@@ -55,26 +59,26 @@ _PARAMS: tuple[Param, ...] = (
     # --- chapter 3: training estimate ---------------------------------------------------------
     Param("dit_train_flops", 1e21, "table flop",
           "compute that trained DiT-XL (the article's base), in the DiT paper's unit",
-          "article §04: DiT-XL trained with about 10^21 FLOPs", low=0.0, low_open=True, high=1e30),
+          "article §04: DiT-XL trained with about 10^21 FLOPs", low=1.0, high=1e30),
     Param("model_scale", 30.0, "x", "Sora's compute per sample over DiT-XL's, from model size",
-          "article §04: 20B parameters plausible -> '30x DiT'", low=0.0, low_open=True, high=1e4),
+          "article §04: 20B parameters plausible -> '30x DiT'", low=1e-3, high=1e4),
     Param("dataset_scale_low", 4.0, "x", "training compute increase from more data, conservative",
-          "article §04: count 4x-10x more compute than DiT", low=0.0, low_open=True, high=1e4),
+          "article §04: count 4x-10x more compute than DiT", low=1e-3, high=1e4),
     Param("dataset_scale_high", 10.0, "x", "training compute increase from more data, optimistic",
-          "article §04: count 4x-10x more compute than DiT", low=0.0, low_open=True, high=1e4),
+          "article §04: count 4x-10x more compute than DiT", low=1e-3, high=1e4),
     Param("video_data_fraction", 0.5, "share", "share of the training data that is video",
-          "article §04: assume 50% images and 50% videos", low=0.0, high=1.0),
+          "article §04: assume 50% images and 50% videos", low=0.01, high=1.0),
     Param("gpu", "H100-SXM", "catalogue name", "accelerator that GPU time is counted on",
           "article §04 counts H100s; chapter 3 shows which H100 figure reproduces it",
           kind="choice", choices=("A100-SXM", "H100-SXM", "H100-PCIe", "H200-SXM", "B200", "MI300X")),
     Param("precision", "bf16", "number format", "number format of training and inference (dense peak)",
           "article §04 (unstated); BF16 reproduces its GPU-months", kind="choice", choices=("bf16", "fp8")),
     Param("train_utilization", 1.0, "share of peak", "model FLOPs utilisation during training",
-          "article §04 (unstated): its GPU-months imply 100% of peak", low=0.0, low_open=True, high=1.0),
+          "article §04 (unstated): its GPU-months imply 100% of peak", low=MIN_UTILIZATION, high=1.0),
     Param("days_per_month", 30.0, "days", "length of a month in GPU-months",
           "article §04 (unstated): 30 days reproduces its figures", low=28.0, high=31.0),
     Param("sora_params", 20e9, "parameters", "Sora's parameter count as the article assumes it",
-          "article §04: 20B parameters plausible (its '30x DiT' follows from it)", low=0.0, low_open=True,
+          "article §04: 20B parameters plausible (its '30x DiT' follows from it)", low=1e6,
           high=1e14),
     Param("attention", "linear", "counting rule",
           "how a pass over the clip is counted: the article's linear extrapolation from DiT, or the "
@@ -88,11 +92,11 @@ _PARAMS: tuple[Param, ...] = (
     Param("train_utilization_realistic", 0.4, "share of peak",
           "model FLOPs utilisation of a large, well-run training job (the sensitivity case)",
           "Llama 3 (Dubey et al. 2024) Table 4: 38-43% BF16 MFU on 8K-16K H100s [S]",
-          low=0.0, low_open=True, high=1.0),
+          low=MIN_UTILIZATION, high=1.0),
     # --- chapter 4: inference break-even ------------------------------------------------------
     Param("dit_flops_per_step", 524.6e9, "table flop", "DiT-XL/2-512 forward compute per step",
           "DiT paper Table 4: 524.60 Gflops (the article prints 524 x 10^9)",
-          low=0.0, low_open=True, high=1e18),
+          low=1.0, high=1e18),
     Param("diffusion_steps", 250, "steps", "denoising steps per generated video",
           "article §04: DiT's 250 DDPM steps, applied to Sora", kind="int", low=1, high=10_000),
     Param("dit_sampling_steps", 250, "steps", "denoising steps DiT-XL/2 samples one image with",
@@ -101,7 +105,7 @@ _PARAMS: tuple[Param, ...] = (
     Param("cfg_passes", 1, "passes per step", "forward passes per step (2 with classifier-free guidance)",
           "article §04 counts 1; DiT samples with guidance (2 passes)", kind="int", low=1, high=4),
     Param("inference_utilization", 1.0, "share of peak", "model FLOPs utilisation during inference",
-          "article §04: 'at most' 5 minutes per H100-hour, i.e. 100% of peak", low=0.0, low_open=True,
+          "article §04: 'at most' 5 minutes per H100-hour, i.e. 100% of peak", low=MIN_UTILIZATION,
           high=1.0),
     Param("measured_utilization", False, "switch",
           "run inference and the serving fleet at the utilisation fitted to measured generation times "
@@ -109,26 +113,26 @@ _PARAMS: tuple[Param, ...] = (
           "article §04: 100% for inference ('at most'), 50% for the fleet; chapter 6 fits measured runs [V]",
           kind="bool"),
     Param("instagram_images_per_day", 95e6, "images/day", "photos and videos uploaded to Instagram per day",
-          "article §04: ~95 million a day (Instagram, 2016)", low=0.0, low_open=True, high=1e12),
+          "article §04: ~95 million a day (Instagram, 2016)", low=1.0, high=1e12),
     Param("llm_tokens", 1000, "tokens", "tokens of one LLM output document",
           "article §04: a 1,000-token document", kind="int", low=1, high=10_000_000),
     Param("llama2_params", 70e9, "parameters", "parameters of Llama-2-70B (dense, all active)",
-          "article §04: Llama-2-70B", low=0.0, low_open=True, high=1e14),
+          "article §04: Llama-2-70B", low=1.0, high=1e14),
     Param("gpt4_expert_params", 220e9, "parameters", "parameters of one GPT-4 expert (unofficial)",
-          "article §04: MoE with 220B-parameter experts (unofficial)", low=0.0, low_open=True, high=1e14),
+          "article §04: MoE with 220B-parameter experts (unofficial)", low=1.0, high=1e14),
     Param("gpt4_active_experts", 2, "experts", "GPT-4 experts active per forward pass (unofficial)",
           "article §04: 2 experts active", kind="int", low=1, high=128),
     # --- chapter 5: fleet forecast ------------------------------------------------------------
     Param("tiktok_minutes_per_day", 17e6, "min/day", "minutes of video uploaded to TikTok per day",
-          "article §04: 34M videos x 30 s = 17M minutes", low=0.0, low_open=True, high=1e12),
+          "article §04: 34M videos x 30 s = 17M minutes", low=1.0, high=1e12),
     Param("tiktok_ai_share", 0.5, "share", "share of TikTok uploads generated by AI",
           "article §04: assume 50%", low=0.0, high=1.0),
     Param("youtube_minutes_per_day", 43e6, "min/day", "minutes of video uploaded to YouTube per day",
-          "article §04: ~43M minutes a day (500 hours a minute)", low=0.0, low_open=True, high=1e12),
+          "article §04: ~43M minutes a day (500 hours a minute)", low=1.0, high=1e12),
     Param("youtube_ai_share", 0.15, "share", "share of YouTube uploads generated by AI",
           "article §04: assume 15%", low=0.0, high=1.0),
     Param("fleet_utilization", 0.5, "share of peak", "FLOP utilisation of the serving fleet",
-          "article §04: x2 for 50% FLOP utilisation", low=0.0, low_open=True, high=1.0),
+          "article §04: x2 for 50% FLOP utilisation", low=MIN_UTILIZATION, high=1.0),
     Param("peak_to_average", 2.0, "x", "peak over average serving demand",
           "article §04: x2 for peak vs average traffic", low=1.0, high=100.0),
     Param("generations_per_upload", 2.0, "generations", "videos generated per video uploaded",
@@ -136,7 +140,7 @@ _PARAMS: tuple[Param, ...] = (
     # --- chapter 6: calibration against measured models -------------------------------------
     Param("measured_mfu_delavande", 0.456, "share of peak",
           "published model-FLOPs utilisation of video diffusion transformers in inference on H100",
-          "Delavande et al. 2025 (arXiv 2509.19222): mu = 0.456 of 989 TFLOP/s [S]", low=0.0, low_open=True,
+          "Delavande et al. 2025 (arXiv 2509.19222): mu = 0.456 of 989 TFLOP/s [S]", low=MIN_UTILIZATION,
           high=1.0),
     # --- sorabook predict: one video of a preset or a given architecture --------------------------
     Param("clip_frames", 1440, "frames", "frames of the clip that `sorabook predict` prices (--frames; the "

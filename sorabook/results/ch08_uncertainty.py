@@ -32,6 +32,12 @@ def _above_article_result(key: str, output: str, description: str, article_param
         threshold = uncertainty.point(article_params(), [uncertainty.OUTPUT_BY_KEY[output]])[output]
         return uncertainty.exceedance(uncertainty.default_simulation(p)[output], threshold)
 
+    if not key.endswith("-high"):
+        @ch.result(f"corrected-{key}", "of draws", description + ", in the draws around the corrected scenario's "
+                   "values", ".0%")
+        def _compute_corrected(p) -> float:
+            return _compute(corrections.corrected(p))
+
 
 for _output, _unit, _description, _fmt in (
     ("train-h100-months", "GPU-months", "Sora's training in GPU-months", ",.0f"),
@@ -51,6 +57,9 @@ _above_article_result("train-h100-months-p-above-article-high", "train-h100-mont
                       lambda: {**defaults(), "dataset_scale_low": defaults()["dataset_scale_high"]})
 _above_article_result("video-minutes-per-h100-hour-p-above-article", "video-minutes-per-h100-hour",
                       "Probability of more minutes per GPU-hour than the article's", defaults)
+_above_article_result("break-even-minutes-p-above-article", "break-even-minutes",
+                      "Probability that inference breaks even later than in the article's conservative estimate, "
+                      "recomputed from its inputs", defaults)
 _above_article_result("fleet-gpus-peak-p-above-article", "fleet-gpus-peak",
                       "Probability that the peak fleet exceeds the article's, recomputed from its inputs", defaults)
 

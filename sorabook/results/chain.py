@@ -67,8 +67,9 @@ def tokens_per_frame(p) -> Any:
 
 
 def _clip_count(p, what: str, n_latent):
-    return counting._count(what, p.attention, p.sora_params, p.frame_width, p.frame_height, n_latent,
-                           p.temporal_compression, p.vae_spatial_compression, p.patch_size, p.latent_channels)
+    count = counting.pass_macs if what == "macs" else counting.pass_attention_share
+    return count(p.attention, p.sora_params, p.frame_width, p.frame_height, n_latent, p.temporal_compression,
+                 p.vae_spatial_compression, p.patch_size, p.latent_channels)
 
 
 def sample_factor(p, n_latent) -> Any:
@@ -149,8 +150,7 @@ def utilization(p, use: str) -> Any:
 
     Training: ``train_utilization``. Inference and the fleet: ``inference_utilization`` and
     ``fleet_utilization``, or, with ``measured_utilization``, the one utilisation calibrated on
-    measured end-to-end generation times (:func:`sorabook.model.predict.calibrated_utilization`;
-    chapter 6), which ``sorabook predict`` also uses by default. This is the one place that
+    measured end-to-end generation times (:func:`calibrated_utilization`; chapter 6), which ``sorabook predict`` also uses by default. This is the one place that
     chooses a utilisation.
     """
     if use == "train":

@@ -47,13 +47,19 @@ DOMAINS: dict[str, tuple[Callable[[float], bool], str]] = {
 #: Units that are shares of something (their results default to the ``share`` domain).
 _SHARE_UNITS = ("share", "share of peak", "of draws")
 
+#: Units of the fleet's demand and size, which are zero when no video is AI-generated (both AI shares
+#: may be 0): their results default to the ``nonnegative`` domain.
+_DEMAND_UNITS = ("GPUs", "min/day", "MW")
+
 
 class DomainError(ArithmeticError):
     """A result came out outside its declared domain. ``str(err)`` is one line for a person."""
 
 
 def _domain_for(unit: str) -> str:
-    return "share" if unit in _SHARE_UNITS else "positive"
+    if unit in _SHARE_UNITS:
+        return "share"
+    return "nonnegative" if unit in _DEMAND_UNITS else "positive"
 
 
 @dataclass(frozen=True)
