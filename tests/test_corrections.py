@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from sorabook.results import corrections, registry as report
+from sorabook.results import chain, corrections, registry as report
 
-from sorabook.model import dit, latent, predict, transformer
+from sorabook.model import counting, dit, latent, predict, presets, transformer
 
 from sorabook import params, pipeline
 from sorabook.params import REGISTRY, Params, defaults
@@ -40,7 +40,7 @@ def test_every_chapter_declares_what_its_results_read_in_every_mode(chapter):
     # A chapter that read an undeclared parameter would fail (or, worse, a scenario change
     # would not re-execute it): check every counting rule, not only the article's.
     declared = set(pipeline.chapter_parameters(ROOT / "notebooks" / f"{chapter}.md"))
-    for mode in corrections.ATTENTION_MODES:
+    for mode in counting.ATTENTION_MODES:
         _Reads.seen = set()
         base = _Reads({**defaults(), "attention": mode, "draws": 1000})
         for spec in report.RESULTS.values():
@@ -52,11 +52,11 @@ def test_every_chapter_declares_what_its_results_read_in_every_mode(chapter):
 
 def test_linear_mode_is_the_article_and_resolution_scales_tokens():
     # The article prices a latent frame as one 512x512 DiT image: factor 30 x 180 = 5,400.
-    assert corrections.REFERENCE_TOKENS == 1024
-    assert_allclose(corrections.sample_factor(ARTICLE, 180), 30 * 180, rtol=1e-15)
+    assert counting.REFERENCE_TOKENS == 1024
+    assert_allclose(chain.sample_factor(ARTICLE, 180), 30 * 180, rtol=1e-15)
     # 1280x720: 80 x 45 = 3,600 tokens per latent frame, 3600/1024 of the price (hand count).
     p = ARTICLE.replace(frame_width=1280, frame_height=720)
-    assert_allclose(corrections.sample_factor(p, 180), 30 * 180 * 3600 / 1024, rtol=1e-15)
+    assert_allclose(chain.sample_factor(p, 180), 30 * 180 * 3600 / 1024, rtol=1e-15)
     r0, r1 = report.compute(ARTICLE), report.compute(p)
     assert_allclose(r1["video-minutes-per-h100-hour"], r0["video-minutes-per-h100-hour"] * 1024 / 3600, rtol=1e-12)
     assert_allclose(r1["train-h100-months-low"], r0["train-h100-months-low"] * 3600 / 1024, rtol=1e-12)
@@ -73,12 +73,12 @@ def test_flops_per_mac_doubles_training_and_inference_and_leaves_break_even():
 
 def test_architecture_modes_count_the_sora_class_transformer():
     # per-frame: each of 180 latent frames is one 1,024-token sequence through the 20B model.
-    model = corrections.architecture(20e9, 8, 8, 2, 4, "per-frame")
-    assert model.layers == 45 and model.hidden == 5760  # predict.sora_corrected_model's rule
+    model = counting.architecture(20e9, 8, 8, 2, 4, "per-frame")
+    assert model.layers == 45 and model.hidden == 5760  # presets.sora_corrected_model's rule
     one = transformer.forward_macs(model.with_(attention="full"), 512, 512, 8)  # one latent frame
-    assert_allclose(corrections.pass_macs("per-frame", 20e9, 512, 512, 180, 8, 8, 2, 4), 180 * one, rtol=1e-12)
+    assert_allclose(counting.pass_macs("per-frame", 20e9, 512, 512, 180, 8, 8, 2, 4), 180 * one, rtol=1e-12)
     # full 3D over one latent frame is the same pass; over 180 the attention products grow 180^2.
-    assert_allclose(corrections.pass_macs("full-3d", 20e9, 512, 512, 1, 8, 8, 2, 4), one, rtol=1e-12)
+    assert_allclose(counting.pass_macs("full-3d", 20e9, 512, 512, 1, 8, 8, 2, 4), one, rtol=1e-12)
     full = transformer.forward_macs_breakdown(model.with_(attention="full"), 512, 512, 1440)
     per = transformer.forward_macs_breakdown(model, 512, 512, 1440)
     assert_allclose(full["attention products"], 180 * per["attention products"], rtol=1e-12)
@@ -89,8 +89,8 @@ def test_architecture_modes_count_the_sora_class_transformer():
 
 def test_architecture_modes_vectorise_over_draws():
     lat = np.array([180, 180, 90, 180])
-    got = corrections.pass_macs("full-3d", 20e9, 512, 512, lat, 8, 8, 2, 4)
-    want = [corrections.pass_macs("full-3d", 20e9, 512, 512, int(x), 8, 8, 2, 4) for x in lat]
+    got = counting.pass_macs("full-3d", 20e9, 512, 512, lat, 8, 8, 2, 4)
+    want = [counting.pass_macs("full-3d", 20e9, 512, 512, int(x), 8, 8, 2, 4) for x in lat]
     assert got.shape == (4,)
     assert_allclose(got, want, rtol=0)
     # The Monte Carlo passes arrays of draws through the same result functions.
@@ -106,7 +106,7 @@ def test_break_even_does_not_depend_on_the_counting_rule():
     base = report.compute(ARTICLE)["break-even-minutes-low"]
     for mode in ("per-frame", "full-3d"):
         got = report.compute(ARTICLE.replace(attention=mode))["break-even-minutes-low"]
-        assert_allclose(got, base * 524.60e9 / corrections.REFERENCE_MACS, rtol=1e-9)
+        assert_allclose(got, base * 524.60e9 / counting.REFERENCE_MACS, rtol=1e-9)
 
 
 def test_dit_counts_come_from_the_transformer_counter():
@@ -166,9 +166,9 @@ def test_corrected_results_equal_the_chain_in_the_corrected_scenario():
 
 def test_sora_depth_matches_the_shape_rule_array_wise():
     sizes = np.geomspace(1e9, 1e12, 40)
-    want = [predict.sora_corrected_model(float(s)).layers for s in sizes]
-    assert corrections.sora_depth(sizes).tolist() == want
-    assert corrections.sora_depth(20e9) == 45
+    want = [presets.sora_corrected_model(float(s)).layers for s in sizes]
+    assert counting.sora_depth(sizes).tolist() == want
+    assert counting.sora_depth(20e9) == 45
 
 
 def test_model_size_draws_reach_the_architecture_count():
@@ -199,27 +199,30 @@ def test_small_named_formulas_the_chapters_record():
     assert predict.relative_to(0.321, 0.456) == pytest.approx(0.704, abs=1e-3)
     # Wan 2.1 14B at 720p: attention passes half the pass at about 27,000 tokens, 8 latent
     # frames of 3,600 (transformer.attention_dominates_from), i.e. 29 frames = 1.8 s at 16 fps.
-    wan = predict.get_preset("wan2.1-14b").model
+    wan = presets.get_preset("wan2.1-14b").model
     frames = transformer.attention_dominates_from(wan, 1280, 720)
     assert predict.attention_dominates_seconds(wan, 1280, 720, 16.0) == frames / 16.0
 
 
 def test_the_attention_parameter_offers_exactly_the_counting_rules():
-    assert REGISTRY["attention"].choices == corrections.ATTENTION_MODES
-    assert REGISTRY["attention"].default == corrections.ATTENTION_MODES[0] == "linear"
+    assert REGISTRY["attention"].choices == counting.ATTENTION_MODES
+    assert REGISTRY["attention"].default == counting.ATTENTION_MODES[0] == "linear"
 
 
 def test_options_beyond_the_corrections_scale_as_derived():
     """Hand derivations on top of the corrected scenario: 4 steps instead of 50 give 12.5x the
     minutes, FP8 on the H100 1978.9 / 989.4 = 2x, a B200 2250 / 989.4 = 2.27x (dense BF16)."""
     key = ("video-minutes-per-h100-hour",)
-    rows = {r["option"]: r[key[0]] for r in corrections.beyond(ARTICLE, key)}
+    rows = {r["option"]: r[key[0]] for r in corrections.beyond(ARTICLE, {key[0]: report.RESULTS[key[0]].compute})}
     base = rows["the corrected scenario"]
     assert base == report.compute(corrections.corrected(ARTICLE))[key[0]]
     assert_allclose(rows["4 sampling steps (consistency model)"] / base, 50 / 4, rtol=1e-12)
     assert_allclose(rows["FP8 on the H100"] / base, 1978.9 / 989.4, rtol=1e-12)
     assert_allclose(rows["B200 (BF16)"] / base, 2250 / 989.4, rtol=1e-12)
     assert rows["B200, FP8, 4 steps, one pass"] < report.compute(ARTICLE)[key[0]]
+    # 1080p (1920 x 1088): more tokens per latent frame and a quadratic attention term, so fewer
+    # minutes than 720p by more than the 2.27x token ratio (1920 x 1088 / (1280 x 720)).
+    assert rows["1080p frames (1920 x 1088: an encoder pads 1080)"] < base / (1920 * 1088 / (1280 * 720))
 
 
 def test_log_axis_labels_are_plain_text():

@@ -26,7 +26,8 @@ GLOBAL_ALLOWED = {str(y) for y in range(2012, 2027)}
 _NUMBER = re.compile(r"(?<![\w.])\d(?:\d|,(?=\d))*(?:\.\d+)?")
 
 #: Names that contain digits but are not quantities: model and GPU names, tables, figures, sections.
-_NAMES = re.compile(r"\b(?:Wan|Sora|Veo|Gen|Llama|GPT|Table|Figure|Fig\.|Open-Sora|Movie Gen|Mochi|section|Section|"
+_NAMES = re.compile(r"\b[Cc]hapters?\s+\d+(?:(?:\s+to|,|\s+and)\s+\d+)*|\b10[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+|\b[1-4]D\b|"
+                    r"\bWan\s+\d+(?:\.\d+)?(?:\s+\d+(?:\.\d+)?B)?|\b(?:Wan|Sora|Veo|Gen|Llama|GPT|Table|Figure|Fig\.|Open-Sora|Movie Gen|Mochi|section|Section|"
                     r"Step-Video-T2V|HunyuanVideo|CogVideoX|LTX-Video|Seaweed|version|v)[- ]?\d[\w.-]*|"
                     r"\b[\w-]*[A-Za-z]-\d[\w./-]*|\b[A-Z]{1,4}/\d+\b|§\s?\d+")
 

@@ -29,8 +29,8 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))  # the repo root, for sorabook
 
 import dit_forward as D  # noqa: E402  (imports without torch)
-from sorabook import transformer as T  # noqa: E402
-from sorabook.model.predict import get_preset  # noqa: E402
+from sorabook.model import transformer as T  # noqa: E402
+from sorabook.model.presets import get_preset  # noqa: E402
 
 #: The sorabook model and video behind each of the script's model shapes. The sweep block
 #: has no preset: a VideoDiT with 1x1x1 patches and autoencoder, so that tokens = W x H x F.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from sorabook.book.page import code, escape, table_markdown
-from sorabook.results import format_value
+from sorabook.results.specs import format_value
 
 __all__ = ["citation_line", "provenance_box", "reproduction_page", "results_page", "scenarios_page"]
 

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 
@@ -68,38 +66,26 @@ def _number(text: str):
 
 
 def _uncertainty(args) -> int:
-    """``sorabook results --uncertainty``: percentiles of the headline results (chapter 8)."""
-    from sorabook.params import distributions, validate
-    from sorabook.results import uncertainty
-    from sorabook.results.specs import format_value
+    """``sorabook results --uncertainty``: chapter 8's results (the Monte Carlo's percentiles), in the
+    same schema, table and formats as every other result; ``--draws``/``--seed`` set those parameters."""
+    from sorabook.params import validate
+    from sorabook.results import cache
+    from sorabook.results.export import results_csv, results_document
+    from sorabook.results.registry import RESULTS, compute
 
     params, scenario = resolve_args(args)
     changes = {k: _number(v) for k, v in (("draws", args.draws), ("seed", args.seed)) if v is not None}
-    params = params.replace(**validate(changes, "--" + next(iter(changes)) if len(changes) == 1 else "the command line"))
-    dists = distributions(params)
-    sims = uncertainty.simulate(params, dists)
-    points = uncertainty.point(params)
-    rows = {}
-    for o in uncertainty.OUTPUTS:
-        q = uncertainty.percentiles(sims[o.key])
-        rows[o.key] = {"unit": o.unit, **{f"p{k:02d}": v for k, v in q.items()}, "point": points[o.key]}
-    doc = {"scenario": scenario.name, "parameters_sha256": params.sha256, "draws": params.draws,
-           "seed": params.seed, "uncertain": {n: d.text() for n, d in dists.items() if d.kind != "fixed"},
-           "percentiles": rows}
+    if changes:
+        origin = "--" + next(iter(changes)) if len(changes) == 1 else "the command line"
+        params = params.replace(**validate(changes, origin))
+    values = cache.computed(params, compute)  # one cache entry per parameter set: every result
+    chapter8 = {k: v for k, v in values.items() if RESULTS[k].chapter.endswith("uncertainty")}
+    doc = results_document(params, scenario, chapter8, site=False)
     if args.format == "json":
         print(json.dumps(doc, indent=2))
     elif args.format == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["output", "unit", "p05", "p50", "p95", "point"])
-        for key, r in rows.items():
-            w.writerow([key, r["unit"], repr(r["p05"]), repr(r["p50"]), repr(r["p95"]), repr(r["point"])])
-        sys.stdout.write(buf.getvalue())
+        sys.stdout.write(results_csv(doc))
     else:
-        rows_out = [("output", "p05", "p50", "p95", "point", "unit")]
-        for key, r in rows.items():
-            rows_out.append((key, *(format_value(r[c], ".3g") for c in ("p05", "p50", "p95", "point")), r["unit"]))
-        print(f"scenario {scenario.name}, {params.draws:,} draws, seed {params.seed} "
-              f"(point: every parameter at its value)")
-        print(table(rows_out, right=(1, 2, 3, 4)))
+        print(f"{params.draws:,} draws, seed {params.seed}")
+        print(results_table(doc))
     return 0

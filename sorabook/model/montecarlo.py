@@ -27,7 +27,8 @@ def stream(seed: int, name: str) -> Any:
     CRC-32 of ``name`` (stable across runs and platforms)."""
     import numpy as np
 
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(int(seed), spawn_key=(zlib.crc32(name.encode()),))))
+    sequence = np.random.SeedSequence(int(seed), spawn_key=(zlib.crc32(name.encode()),))
+    return np.random.Generator(np.random.PCG64(sequence))
 
 
 def draw(kind: str, n: int, rng: Any, low: float | None = None, high: float | None = None,

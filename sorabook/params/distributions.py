@@ -171,8 +171,8 @@ DISTRIBUTIONS: dict[str, Spread] = {s.name: s for s in (
     Spread("inference_utilization", "triangular", 0.75, 1.5, source=_S_UTIL),
     Spread("fleet_utilization", "triangular", 0.75, 1.5, source=_S_UTIL + "; the article's 50 % for the fleet"),
     Spread("tiktok_minutes_per_day", "log-uniform", 1.0, _TIKTOK_2024 / 17e6,
-           source=f"from the point up to {_TIKTOK_2024 / 17e6:.3g} times it: the article's 17M (34M x 30 s) to 40M (117M uploads x "
-                  "20.5 s on 10 April 2024, Steel, ..., Pfeffer 2025 [S])"),
+           source=f"from the point up to {_TIKTOK_2024 / 17e6:.3g} times it: the article's 17M (34M x 30 s) to 40M "
+                  "(117M uploads x 20.5 s on 10 April 2024, Steel, ..., Pfeffer 2025 [S])"),
     Spread("tiktok_ai_share", "triangular", 0.2, 1.8, source="article §04 assumes 50 % (10-90 %)" + _S_OURS),
     Spread("youtube_ai_share", "triangular", 1 / 3, 2.0, source="article §04 assumes 15 % (5-30 %)" + _S_OURS),
     Spread("peak_to_average", "triangular", 0.75, 1.5, source="article §04 assumes x2 (1.5-3)" + _S_OURS),

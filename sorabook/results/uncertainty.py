@@ -37,7 +37,7 @@ from sorabook.results import ch03_training, ch04_inference, ch05_fleet, chain, c
 __all__ = [
     "OUTPUTS", "PERCENTILES", "Output", "article_thresholds", "central_value", "comparison_rows",
     "default_percentiles", "default_simulation", "distribution_rows", "draw", "exceedance", "exceedance_table",
-    "measured_distribution", "percentile_rows", "percentiles", "plan", "point", "sample", "share_at_or_below",
+    "measured_distribution", "percentiles", "plan", "point", "sample", "share_at_or_below",
     "simulate", "tornado",
 ]
 
@@ -240,15 +240,16 @@ def article_thresholds(outputs=OUTPUTS) -> list[dict]:
     """
     printed = {c.key: c for ch in _CHAPTERS for c in ch.claims}
     article = defaults()
-    variants = (("data factor 4", article), ("data factor 10", {**article, "dataset_scale_low": article["dataset_scale_high"]}))
+    variants = (("data factor 4", article),
+                ("data factor 10", {**article, "dataset_scale_low": article["dataset_scale_high"]}))
     rows = []
     for o in outputs:
         values = [(label, point(v, [o])[o.key]) for label, v in variants]
         if values[0][1] == values[1][1]:
             values = [("", values[0][1])]
         for label, value in values:
-            rows.append({"output": o.key, "threshold": "article's inputs, recomputed" + (f" ({label})" if label else ""),
-                         "value": value})
+            what = "article's inputs, recomputed" + (f" ({label})" if label else "")
+            rows.append({"output": o.key, "threshold": what, "value": value})
         for key in o.claims:
             if key in printed:
                 rows.append({"output": o.key, "threshold": "article's printed value", "value": printed[key].printed})
@@ -278,12 +279,6 @@ def distribution_rows(params: Mapping[str, Any], dists: Mapping[str, Any] | None
         rows.append({"parameter": name, "point": x, "distribution": d.text(), "rule": rule,
                      "central": central_value(d, x), "unit": unit, "source": d.source})
     return rows
-
-
-def percentile_rows(samples: Mapping[str, np.ndarray], points: Mapping[str, float], outputs=OUTPUTS) -> list[dict]:
-    """Rows ``{"output", "unit", "p05", "p50", "p95", "point"}`` for a table of the Monte Carlo."""
-    return [{"output": o.label, "unit": o.unit, **{f"p{k:02d}": v for k, v in percentiles(samples[o.key]).items()},
-             "point": points[o.key]} for o in outputs]
 
 
 def comparison_rows(params: Mapping[str, Any], outputs=OUTPUTS) -> list[dict]:
