@@ -195,7 +195,7 @@ def test_small_named_formulas_the_chapters_record():
     from sorabook.model import hardware
 
     assert hardware.peak_tflops("H100-SXM") == pytest.approx(989.4)
-    assert corrections.reduction([{"value": 5.0}, {"value": 1.0}, {"value": 0.5}]) == 10
+    assert corrections.factor([{"step": "a", "factor": 5.0}, {"step": "b", "factor": 0.5}], ("a", "b")) == 2.5
     assert predict.relative_to(0.321, 0.456) == pytest.approx(0.704, abs=1e-3)
     # Wan 2.1 14B at 720p: attention passes half the pass at about 27,000 tokens, 8 latent
     # frames of 3,600 (transformer.attention_dominates_from), i.e. 29 frames = 1.8 s at 16 fps.

@@ -65,8 +65,7 @@ SCRIPT = textwrap.dedent("""
                         inference.flops_per_minute(7e17, 20.0), inference.minutes_per_gpu_hour(708e15, "H100-SXM"),
                         inference.minutes_per_gpu_day(708e15, "H100-SXM"), inference.break_even_outputs(1e21, 131e12),
                         inference.cumulative_inference_flops(10, 131e12), inference.days_of_volume(7.6e6, 95e6),
-                        inference.moe_active_params(220e9, 2), inference.llm_flops_per_document(70e9, 1000),
-                        inference.compare_outputs({"a": 1.0, "b": 2.0}, "b")[0]["ratio"]]
+                        inference.moe_active_params(220e9, 2), inference.llm_flops_per_document(70e9, 1000)]
     out["fleet"] = [fleet.uploaded_minutes(34e6, 30), fleet.ai_minutes(17e6, 0.5),
                     fleet.demand_minutes_per_day(17e6, 0.5, 43e6, 0.15), fleet.combined_ai_share(17e6, 0.5, 43e6, 0.15),
                     fleet.gpus_at_average_load(15e6, 120.0), fleet.fleet_multiplier(0.5, 2, 2),
@@ -80,7 +79,6 @@ SCRIPT = textwrap.dedent("""
     out["calibration"] = [predict.calibrate_mfu([1.0, 4.0], [1.0, 1.0], [1.0, 1.0])[0],
                           predict.calibration_rows()[0]["implied_mfu"], predict.relative_to(0.3, 0.456),
                           len(presets.preset_rows()),
-                          predict.variant_rows(wan, 1280, 720, 81, 5.0, 50, 2, "H100-SXM", 0.4, "bf16")[0]["minutes"],
                           predict.attention_dominates_seconds(wan, 1280, 720, 16.0)]
 
     def plain(x):

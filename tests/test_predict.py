@@ -200,15 +200,9 @@ def test_own_forward_timings_count_what_the_book_counts():
     assert predict.own_video_seconds("wan14b-720p-81f", "wan2.1-14b") == pytest.approx(wan["median_s"] * 100)
 
 
-def test_variant_rows_and_compute_by_length():
-    """Chapter 6's tables: the first variant is the clip itself; fewer steps cost proportionally less
-    (8 of 50 steps: 8/50 of the seconds); by length, the attention products grow faster than the rest."""
+def test_compute_by_length():
+    """Chapter 7's figure: by length, the attention products grow faster than the rest."""
     model = presets.sora_corrected_model(20e9)
-    rows = {r["change"]: r for r in predict.variant_rows(model, 1920, 1088, 481, 20.0, 50, 2, "H100-SXM", 0.3, "bf16")}
-    base = predict.predict(model, 1920, 1088, 481, 50, 2, "H100-SXM", 1, 0.3, video_seconds=20.0)
-    assert rows["none"]["seconds_per_video"] == base["seconds_per_video"]
-    assert rows["none"]["minutes"] == base["minutes_of_video_per_gpu_hour"]
-    assert_allclose(rows["8 steps (distilled)"]["seconds_per_video"], base["seconds_per_video"] * 8 / 50, rtol=1e-12)
     seconds, parts = predict.compute_by_length(model, 1920, 1080, 24.0, 20.0, points=12)
     ratio = parts["attention products"] / parts["all other layers"]
     assert list(seconds) == sorted(seconds) and all(ratio[1:] > ratio[:-1])

@@ -91,10 +91,11 @@ BAD_INPUTS = [
     ("predict-mfu", ["predict", "--model", "wan2.1-14b", "--mfu", "1.5"], {},
      "parameter 'inference_utilization' (from --mfu): got 1.5"),
     ("predict-tiny-mfu", ["predict", "--model", "wan2.1-14b", "--mfu", "5e-324", "--format", "json"], {},
-     "parameter 'inference_utilization' (from --mfu): got 5e-324"),
+     "parameter 'inference_utilization' (from --mfu): got 4.94066e-324, out of range"),
     ("predict-gpus", ["predict", "--model", "wan2.1-14b", "--gpus", "0"], {},
      "parameter 'gpus_per_video' (from --gpus): got 0"),
     ("predict-gpu-case", ["predict", "--model", "wan2.1-14b", "--gpu", "h100-sxm"], {}, "did you mean 'H100-SXM'?"),
+    ("set-gpu-short", ["results", "--set", "gpu=h100"], {}, "did you mean 'H100-SXM'?"),
     ("predict-gpu", ["predict", "--model", "wan2.1-14b", "--gpu", "H100"], {}, "H100"),
     # other commands
     ("results-format", ["results", "--format", "xml"], {}, "invalid choice"),

@@ -306,43 +306,53 @@ def test_a_scenario_uncertainty_block_reaches_the_built_chapter(tmp_path):
 # --- the command line ----------------------------------------------------------------------------------
 
 
+def _chapter8_keys() -> set[str]:
+    from sorabook.results import ch08_uncertainty
+
+    return set(ch08_uncertainty.ch.results)
+
+
 def test_cli_uncertainty_json_same_seed_byte_identical():
+    """`sorabook results --uncertainty --format json` prints chapter 8's results in the results schema."""
     a = run_cli("results", "--uncertainty", "--format", "json", "--draws", "20000", "--seed", "5")
     b = run_cli("results", "--uncertainty", "--format", "json", "--draws", "20000", "--seed", "5")
     assert a.returncode == 0, a.stderr
     assert a.stdout == b.stdout
     doc = json.loads(a.stdout)
-    assert doc["draws"] == 20000 and doc["seed"] == 5
-    assert set(doc["percentiles"]) == {o.key for o in U.OUTPUTS}
-    assert set(doc["percentiles"]["fleet-gpus-peak"]) == {"unit", "p05", "p50", "p95", "point"}
+    assert doc["parameters"]["draws"] == 20000 and doc["parameters"]["seed"] == 5
+    assert set(doc["results"]) == _chapter8_keys()
 
 
 def test_cli_corrected_scenario_json_brackets_the_corrected_point():
-    """`sorabook results --scenario corrected --uncertainty --format json` (issue 15): the corrected band,
-    drawn around the corrected values, holds the corrected point value (chapter 7's) of each output,
-    and equals the Monte Carlo of the same parameters in Python."""
+    """`sorabook results --scenario corrected --uncertainty --format json` (issue 15): the band drawn around
+    the corrected values holds the corrected point value of minutes per GPU-hour (chapter 7's
+    corrected-video-minutes-per-h100-hour), and equals the Monte Carlo of the same parameters in Python."""
+    from sorabook.results import registry
+
     proc = run_cli("results", "--scenario", "corrected", "--uncertainty", "--format", "json", "--draws", "20000")
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["scenario"] == "corrected"
+    r = {k: v["value"] for k, v in doc["results"].items()}
     p = _scenario("corrected").replace(draws=20000)
-    sims = U.simulate(p)
-    for key, r in doc["percentiles"].items():
-        assert r["p05"] <= r["point"] <= r["p95"], key
-        assert r["p50"] == U.percentiles(sims[key])[50], key
-    assert "inference_utilization" not in doc["uncertain"]
+    point = registry.evaluate("corrected-video-minutes-per-h100-hour", p)
+    assert r["video-minutes-per-h100-hour-p05"] <= point <= r["video-minutes-per-h100-hour-p95"]
+    assert r["corrected-video-minutes-per-h100-hour-p05"] == r["video-minutes-per-h100-hour-p05"]
+    assert r["video-minutes-per-h100-hour-p50"] == U.percentiles(U.simulate(p)["video-minutes-per-h100-hour"])[50]
 
 
 def test_cli_uncertainty_csv_and_params_file(tmp_path):
     proc = run_cli("results", "--uncertainty", "--format", "csv", "--draws", "1000")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0] == "output,unit,p05,p50,p95,point" and len(lines) == 1 + len(U.OUTPUTS)
+    assert lines[0].startswith("key,value,unit") and len(lines) == 1 + len(_chapter8_keys())
     f = _file(tmp_path, "uncertainty:\n" + "".join(f"  {n}: fixed\n" for n in DISTRIBUTIONS))
     doc = json.loads(run_cli("results", "--uncertainty", "--format", "json", "--params", str(f),
                              "--draws", "100").stdout)
-    for r in doc["percentiles"].values():
-        assert r["p05"] == r["p50"] == r["p95"] == r["point"]
+    r = {k: v["value"] for k, v in doc["results"].items()}
+    points = U.point(P.resolve(params_file=f)[0])
+    for key in ("train-h100-months", "video-minutes-per-h100-hour", "fleet-gpus-peak"):
+        assert r[f"{key}-p05"] == r[f"{key}-p50"] == r[f"{key}-p95"] == pytest.approx(points[key], rel=1e-12)
 
 
 @pytest.mark.parametrize("args, fragment", [

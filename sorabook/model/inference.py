@@ -15,7 +15,6 @@ from sorabook.model import hardware
 __all__ = [
     "break_even_curve",
     "break_even_outputs",
-    "compare_outputs",
     "cumulative_inference_flops",
     "days_of_volume",
     "flops_per_minute",
@@ -142,13 +141,3 @@ def break_even_curve(output_flops, train_flops_max, headroom=1.25, n=201):
 
     outputs = np.linspace(0.0, headroom * float(break_even_outputs(train_flops_max, output_flops)), n)
     return outputs, cumulative_inference_flops(outputs, output_flops)
-
-
-def compare_outputs(flops_by_output: dict, reference: str) -> list[dict]:
-    """Rows of the per-output comparison: each output's FLOPs and its ratio to ``reference``.
-
-    Article §04 compares one Sora minute, one DiT image and 1,000-token documents
-    of Llama-2-70B and GPT-4 on a log scale (the ratio is a plain share).
-    """
-    ref = float(flops_by_output[reference])
-    return [{"output": name, "flops": float(f), "ratio": float(f) / ref} for name, f in flops_by_output.items()]

@@ -22,7 +22,6 @@ from sorabook.model import hardware, inference, latent, presets, transformer
 from sorabook.model.transformer import VideoDiT
 
 __all__ = [
-    "DEFAULT_MFU",
     "MEASUREMENTS",
     "Measurement",
     "OWN_FORWARD_FILE",
@@ -39,13 +38,7 @@ __all__ = [
     "own_video_seconds",
     "predict",
     "relative_to",
-    "variant_rows",
 ]
-
-#: Model-FLOPs utilisation of video diffusion transformers on H100 measured by Delavande et al.
-#: (2025): the default of ``sorabook predict`` (registry parameter ``measured_mfu_delavande``).
-DEFAULT_MFU = 0.456
-
 
 def _f(x):
     """A float for a number (or a NumPy scalar), the array itself for an array."""
@@ -53,7 +46,7 @@ def _f(x):
 
 
 def predict(model: VideoDiT, width, height, frames, steps, cfg_passes=1, gpu="H100-SXM", gpus=1,
-            mfu=DEFAULT_MFU, precision="bf16", fps=None, video_seconds=None) -> dict:
+            mfu=1.0, precision="bf16", fps=None, video_seconds=None) -> dict:
     """Predicted compute, time and energy of generating one video.
 
     Parameters
@@ -70,7 +63,8 @@ def predict(model: VideoDiT, width, height, frames, steps, cfg_passes=1, gpu="H1
     gpus : int
         GPUs working on the video in parallel (ideal scaling).
     mfu : float
-        Model-FLOPs utilisation, in (0, 1] (default: Delavande et al. 2025's 0.456 on H100).
+        Model-FLOPs utilisation, in (0, 1] (default 1: the dense peak; the book's measured value is
+        ``sorabook.results.chain.calibrated_utilization()``, the default of ``sorabook predict``).
     fps, video_seconds : float, optional
         The video's length for the per-minute figures: ``video_seconds``, or ``frames / fps``
         (``None`` for both: no per-minute figures).
@@ -250,33 +244,6 @@ def compute_by_length(model: VideoDiT, width: int, height: int, fps: float, max_
     attention = parts["attention products"] + parts["cross-attention products"]
     rest = sum(parts.values()) - attention
     return frames / fps, {"attention products": attention, "all other layers": rest}
-
-
-def variant_rows(model: VideoDiT, width: int, height: int, frames: int, video_seconds: float, steps: int,
-                 cfg_passes: int, gpu: str, mfu: float, precision: str) -> list[dict]:
-    """The clip's GPU-seconds and minutes of video per GPU-hour with one assumption changed at a time:
-    fewer steps (distilled samplers: 8, 4), one pass per step, FP8, 720p, attention over each
-    latent frame alone (no attention across frames). Each row is a :func:`predict` (chapter 6)."""
-    base = dict(model=model, width=width, height=height, frames=frames, steps=steps, cfg_passes=cfg_passes,
-                gpu=gpu, mfu=mfu, precision=precision, video_seconds=video_seconds)
-    w720, h720, _ = presets.sora_class_video(1280, 720, 1.0, 1.0, model)
-    changes = [
-        ("none", {}),
-        ("8 steps (distilled)", {"steps": 8}),
-        ("4 steps (consistency)", {"steps": 4}),
-        ("1 pass per step (guidance distilled)", {"cfg_passes": 1}),
-        ("720p", {"width": w720, "height": h720}),
-        ("attention within each latent frame only", {"model": model.with_(attention="per-frame")}),
-    ]
-    if gpu != "A100-SXM" and precision != "fp8":
-        changes.insert(4, ("FP8 peak", {"precision": "fp8"}))
-    rows = []
-    for label, change in changes:
-        args = dict(base, **change)
-        r = predict(args.pop("model"), **args)
-        rows.append({"change": label, "seconds_per_video": r["seconds_per_video"],
-                     "minutes": r["minutes_of_video_per_gpu_hour"]})
-    return rows
 
 
 # --- this project's own timings of the transformer alone -------------------------------------

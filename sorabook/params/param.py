@@ -96,8 +96,9 @@ class Param:
             if isinstance(value, str):
                 import difflib
 
-                near = difflib.get_close_matches(value, self.choices, n=1)
-                hint = f" (did you mean '{near[0]}'?)" if near else ""
+                lower = {c.lower(): c for c in self.choices}  # letter case aside: h100 -> H100-SXM
+                near = difflib.get_close_matches(value.lower(), list(lower), n=1, cutoff=0.5)
+                hint = f" (did you mean '{lower[near[0]]}'?)" if near else ""
                 raise fail(f"got {show(value)}{hint}")
             raise fail()
         # numbers

@@ -33,6 +33,7 @@ __all__ = [
     "sora_train_flops",
     "tokens_per_frame",
     "tokens_per_image",
+    "calibrated_utilization",
     "utilization",
     "video_flops",
     "video_minute_flops",

@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping
 
 from sorabook.params import REGISTRY, Params, load_scenario
 
-__all__ = ["BEYOND", "CORRECTED", "GROUPS", "REASONS", "beyond", "corrected", "corrected_values", "reduction",
+__all__ = ["BEYOND", "CORRECTED", "GROUPS", "REASONS", "beyond", "corrected", "corrected_values",
            "steps", "uncorrected", "walk", "factor"]
 
 #: Corrections that move together in the waterfall: one bar each (other parameters: a bar each).
@@ -124,11 +124,6 @@ def factor(rows: list[dict], steps_: tuple[str, ...]) -> float:
         if r["step"] in steps_:
             out *= r["factor"]
     return out
-
-
-def reduction(rows: list[dict]) -> float:
-    """How many times smaller a walk's end is than its start (its first value over its last)."""
-    return rows[0]["value"] / rows[-1]["value"]
 
 
 def uncorrected(p: Params, corrections: Mapping[str, Any] | None = None) -> Params:
