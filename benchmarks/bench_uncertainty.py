@@ -15,7 +15,7 @@ import statistics
 import time
 
 from sorabook import params as P
-from sorabook import uncertainty as U
+from sorabook.results import uncertainty as U
 
 
 def run(draws: int, seed: int) -> dict:

@@ -140,6 +140,19 @@ def _check_finite(r: dict) -> None:
                              "finite number >= 0 (a utilisation or size at the edge of its range?)")
 
 
+def _counted_as(model, r: dict) -> str | None:
+    """The clip as the model takes it, when the given one is padded (sides to the autoencoder x patch
+    multiple, frames to the autoencoder's rule), else None."""
+    from sorabook.model import latent
+
+    w = latent.valid_side(r["width"], model.vae[2] * model.patch[2])
+    h = latent.valid_side(r["height"], model.vae[1] * model.patch[1])
+    f = latent.valid_frames(r["frames"], model.vae[0], model.causal, model.patch[0])
+    if (w, h, f) == (r["width"], r["height"], r["frames"]):
+        return None
+    return f"{w} x {h}, {f} frames"
+
+
 def run(args) -> int:
     """Predict one video and print the table or JSON."""
     from sorabook.model import predict, transformer
@@ -153,6 +166,7 @@ def run(args) -> int:
     except (transformer.ShapeError, ValueError) as err:
         raise UsageError(f"predict: {err}") from None
     _check_finite(r)
+    r["counted_as"] = _counted_as(model, r)
     mfu_note = "fitted to measured end-to-end runs, chapter 6" if args.mfu is None else "given"
     flags = sorted(k[5:] for k, x in vars(args).items() if k.startswith("arch_") and x is not None)
     assumptions = list(preset.assumptions) if preset else []
@@ -187,7 +201,8 @@ def _table(r: dict) -> str:
         ("quantity", "value"),
         ("model", r["model"] + (f" (preset {r['preset']})" if r["preset"] else "")),
         ("parameters", g(r["params"], ".4g")),
-        ("video", f"{r['width']} x {r['height']}, {r['frames']} frames{length}"),
+        ("video", f"{r['width']} x {r['height']}, {r['frames']} frames{length}"
+                  + (f" (counted as {r['counted_as']}, padded as an encoder pads)" if r["counted_as"] else "")),
         ("latent frames", g(r["latent_frames"], ",.0f")),
         ("tokens", f"{r['tokens']:,.0f} video{text} (attention sequence {r['sequence']:,.0f})"),
         ("MACs per pass", g(r["macs_per_pass"])),
