@@ -40,6 +40,8 @@ def nb(monkeypatch):
     import IPython.display
     import myst_nb
 
+    from sorabook.book import style
+
     calls = {"glue": [], "display": [], "use": 0}
 
     def glue(name, value, display=True):
@@ -53,7 +55,8 @@ def nb(monkeypatch):
 
     monkeypatch.setattr(myst_nb, "glue", glue)
     monkeypatch.setattr(IPython.display, "display", display)
-    monkeypatch.setattr(page.plots, "use", use)
+    monkeypatch.setattr(page.plots, "use", use)  # what page calls
+    monkeypatch.setattr(style, "use", use)  # where it is defined (plots re-exports it)
     monkeypatch.setattr(page, "_STATE", {})
     return calls
 
@@ -358,7 +361,8 @@ def test_table_markdown_by_hand():
 def test_table_markdown_number_cells_use_format_value():
     """Contract: a number cell is ``format_value(value, fmt)`` (NumPy scalars too); a bool is text."""
     rows = [{"a": np.float64(12345.678), "b": 3, "c": True}]
-    line = page.table_markdown(rows, [("a", "a", ",.1f"), ("b", "b", ".2e"), ("c", "c", ".3g")], "t", "c").splitlines()[5]
+    columns = [("a", "a", ",.1f"), ("b", "b", ".2e"), ("c", "c", ".3g")]
+    line = page.table_markdown(rows, columns, "t", "c").splitlines()[5]
     assert _cells(line) == [format_value(12345.678, ",.1f"), "3.00 × 10⁰", "True"]
 
 

@@ -26,8 +26,8 @@ from matplotlib.text import Text  # noqa: E402
 
 from sorabook.book import plots  # noqa: E402
 
-#: Names in ``plots.__all__`` that are not figures.
-HELPERS = {"COLORS", "figure", "use"}
+#: Names ``plots.__all__`` may list that are not figures (the style's, re-exported).
+HELPERS = {"COLORS", "figure", "power_label", "use"}
 
 #: The smallest text a figure may carry (points).
 MIN_POINTS = 8
@@ -42,7 +42,8 @@ def book_style():
     that no later test inherits them.
     """
     with pytest.MonkeyPatch.context() as mp, matplotlib.rc_context():
-        mp.delenv("SOURCE_DATE_EPOCH", raising=False)
+        mp.setenv("SOURCE_DATE_EPOCH", "unset")  # records the original, restored (or removed) after
+        mp.delenv("SOURCE_DATE_EPOCH")
         # Matplotlib's registry of scales has no public "unregister": keep the original entry to restore.
         mp.setitem(scale._scale_mapping, "log", scale._scale_mapping["log"])
         plots.use()
@@ -71,7 +72,8 @@ def _dit_scaling():
     table = [{"model": "S/8", "image_size": 256, "params_paper_m": 33, "gflops_paper": 0.36},
              {"model": "XL/2", "image_size": 256, "params_paper_m": 675, "gflops_paper": 118.6},
              {"model": "XL/2", "image_size": 512, "params_paper_m": 675, "gflops_paper": 524.6}]
-    curves = {"S": ([16, 256, 4096, 65536], [0.01, 0.1, 0.5, 0.9]), "XL": ([16, 256, 4096, 65536], [0.002, 0.03, 0.2, 0.7])}
+    tokens = [16, 256, 4096, 65536]
+    curves = {"S": (tokens, [0.01, 0.1, 0.5, 0.9]), "XL": (tokens, [0.002, 0.03, 0.2, 0.7])}
     return plots.dit_scaling(rows, table, curves)
 
 
@@ -154,7 +156,8 @@ def _compute_vs_length():
 
 
 #: Chapter 8's output labels (``uncertainty.OUTPUTS``).
-ECDF_LABELS = {"train-h100-months": "training (GPU-months)", "video-minutes-per-h100-hour": "video minutes per GPU-hour"}
+ECDF_LABELS = {"train-h100-months": "training (GPU-months)",
+               "video-minutes-per-h100-hour": "video minutes per GPU-hour"}
 
 
 def _uncertainty_ecdf():
@@ -229,10 +232,6 @@ CASES = {
 LOG_FIGURES = {"autoencoder_tokens", "dit_scaling", "training_factors", "training_budgets", "per_output",
                "calibration", "compute_vs_length", "uncertainty_ecdf", "tornado", "correction_waterfalls"}
 
-#: Known bug: these figures annotate their bars or points in 7-pt text (``fontsize=7``).
-SMALL_TEXT = {"dit_scaling", "training_factors", "training_budgets", "correction_waterfalls"}
-
-
 def _function(case: str) -> str:
     return case.split(":")[0]
 
@@ -240,8 +239,9 @@ def _function(case: str) -> str:
 def test_every_figure_function_has_a_case():
     """Contract of the module: ``__all__`` lists every figure (commit "plots: __all__ lists every
     figure"); each has a case here, so a new figure without a test fails."""
-    assert set(plots.__all__) == {_function(c) for c in CASES} | HELPERS
-    assert LOG_FIGURES <= set(plots.__all__) and SMALL_TEXT <= set(plots.__all__)
+    assert set(plots.__all__) - HELPERS == {_function(c) for c in CASES}
+    assert {"COLORS", "figure", "use"} <= set(plots.__all__)
+    assert LOG_FIGURES <= set(plots.__all__)
 
 
 @pytest.fixture(scope="module", params=list(CASES))
@@ -299,20 +299,16 @@ def test_axis_labels_lowercase(drawn):
             assert "$" not in label
 
 
-def test_text_at_least_8_points(drawn, request):
+def test_text_at_least_8_points(drawn):
     """Legibility at the book's column width: no text (labels, ticks, legends, annotations) below
     8 pt."""
     case, fig = drawn
-    if _function(case) in SMALL_TEXT:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "bug: annotations drawn with fontsize=7 in plots.dit_scaling (patch sizes), training_factors "
-            "and correction_waterfalls (factors), training_budgets (bar values)")))
     small = [(t.get_text(), t.get_fontsize()) for t in _texts(fig) if t.get_fontsize() < MIN_POINTS]
     assert small == [], f"{case}: text below {MIN_POINTS} pt: {small[:5]}"
 
 
 def test_log_axes_labelled_in_plain_text(drawn):
-    """Contract of ``use`` (``_plain_log_labels``): the tick labels of every log axis are plain
+    """Contract of ``use``: the tick labels of every log axis are plain
     Unicode (10⁻², 2×10³), never mathtext; each figure documented as log has a log axis with at
     least one labelled tick."""
     case, fig = drawn

@@ -59,7 +59,7 @@ def dit_scaling(rows, table_rows, share_curves):
                 label=f"DiT-{size}")
         for r in mine:
             ax.annotate(f"/{r['patch_size']}", (r["params"] / 1e6, r["gmacs"]), textcoords="offset points",
-                        xytext=(5, -3), fontsize=7, color=COLORS[i])
+                        xytext=(5, -3), fontsize=8, color=COLORS[i])
     paper = [t for t in table_rows if t["image_size"] == 256]
     ax.plot([t["params_paper_m"] for t in paper], [t["gflops_paper"] for t in paper], "x", color="black",
             markersize=5, label="Table 4 (paper)")
@@ -104,7 +104,7 @@ def training_factors(chains):
                label=label)
         for xi, r in zip(x[1:], rows[1:]):
             ax.annotate(f"x{r['factor']:g}", (xi, r["flops"]), textcoords="offset points", xytext=(0, 2),
-                        ha="center", fontsize=7)
+                        ha="center", fontsize=8)
     ax.set_yscale("log")
     ax.set_xticks(range(len(next(iter(chains.values())))))
     ax.set_xticklabels([r["step"].replace(" on the ", "\non the ") for r in next(iter(chains.values()))], fontsize=8)
@@ -126,7 +126,7 @@ def training_budgets(bars, cluster_line=None):
     colors = [COLORS[0] if b[2] == "disclosed" else COLORS[1] for b in bars][::-1]
     ax.barh(labels, values, color=colors)
     for y, v in enumerate(values):
-        ax.annotate(f"{v:,.0f}", (v, y), textcoords="offset points", xytext=(3, -3), fontsize=7)
+        ax.annotate(f"{v:,.0f}", (v, y), textcoords="offset points", xytext=(3, -3), fontsize=8)
     if cluster_line is not None:
         ax.axvline(cluster_line[1], color=COLORS[2], linestyle="--", label=cluster_line[0])
         ax.legend(frameon=False, loc="upper right", fontsize=8)
@@ -361,7 +361,7 @@ def correction_waterfalls(walks, labels):
             else:
                 ax.barh(pos, abs(b - a), left=min(a, b), color=COLORS[0] if b > a else COLORS[1])
             ax.annotate(f"x{r['factor']:.3g}", (max(a, b), pos), xytext=(3, 0), textcoords="offset points",
-                        va="center", fontsize=7)
+                        va="center", fontsize=8)
         ax.barh(y[-1], last - low, left=low, color=COLORS[5])
         ax.set_yticks(y, names, fontsize=8)
         ax.set_xscale("log")
