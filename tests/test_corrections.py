@@ -198,9 +198,9 @@ def test_small_named_formulas_the_chapters_record():
     assert corrections.factor([{"step": "a", "factor": 5.0}, {"step": "b", "factor": 0.5}], ("a", "b")) == 2.5
     assert predict.relative_to(0.321, 0.456) == pytest.approx(0.704, abs=1e-3)
     # Wan 2.1 14B at 720p: attention passes half the pass at about 27,000 tokens, 8 latent
-    # frames of 3,600 (transformer.attention_dominates_from), i.e. 29 frames = 1.8 s at 16 fps.
+    # frames of 3,600 (counting.attention_dominates_from), i.e. 29 frames = 1.8 s at 16 fps.
     wan = presets.get_preset("wan2.1-14b").model
-    frames = transformer.attention_dominates_from(wan, 1280, 720)
+    frames = counting.attention_dominates_from(wan, 1280, 720)
     assert predict.attention_dominates_seconds(wan, 1280, 720, 16.0) == frames / 16.0
 
 

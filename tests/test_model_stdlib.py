@@ -40,7 +40,7 @@ SCRIPT = textwrap.dedent("""
     out["transformer"] = [transformer.forward_macs(wan, 1280, 720, 81), transformer.forward_flops(wan, 1280, 720, 81),
                           transformer.attention_share(wan, 1280, 720, 81), transformer.param_count(wan),
                           transformer.tokens(wan, 1280, 720, 81)["video_tokens"],
-                          transformer.attention_dominates_from(wan, 1280, 720)]
+                          counting.attention_dominates_from(wan, 1280, 720)]
     out["scaling"] = [scaling.depth_for_params(20e9, wan), scaling.shape_for_params(20e9, wan).hidden]
     xl = dit.config("XL")
     out["dit"] = [dit.forward_macs(xl, 2, 512), dit.forward_gmacs(xl, 2, 256), dit.param_count(xl, 2),

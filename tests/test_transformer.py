@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from sorabook.model import transformer as T
+from sorabook.model import counting, transformer as T
 
 #: DiT paper (Peebles & Xie 2023, arXiv 2212.09748) Table 1: depth, width, heads.
 TABLE1 = {"S": (12, 384, 6), "B": (12, 768, 12), "L": (24, 1024, 16), "XL": (28, 1152, 16)}
@@ -239,9 +239,9 @@ def test_attention_dominates_from_is_the_first_clip_past_one_half(model):
     share exceeds 1/2; the bisection finds what a walk over every such clip finds."""
     from sorabook.model import latent
 
-    got = T.attention_dominates_from(model, 256, 256, max_frames=2000)
+    got = counting.attention_dominates_from(model, 256, 256, max_frames=2000)
     walk = [f for f in range(1, 2001)
             if latent.valid_frames(f, model.vae[0], model.causal, model.patch[0]) == f
             and T.attention_share(model, 256, 256, f) > 0.5]
     assert got == walk[0]
-    assert T.attention_dominates_from(model, 256, 256, max_frames=walk[0] - 1) is None
+    assert counting.attention_dominates_from(model, 256, 256, max_frames=walk[0] - 1) is None

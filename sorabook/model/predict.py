@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from sorabook.model import hardware, inference, latent, presets, transformer
+from sorabook.model import counting, hardware, inference, latent, presets, transformer
 from sorabook.model.transformer import VideoDiT
 
 __all__ = [
@@ -294,10 +294,10 @@ def own_share_of_measured(case: str, preset: str) -> float:
 
 
 def attention_dominates_seconds(model: VideoDiT, width: int, height: int, fps: float) -> float | None:
-    """:func:`sorabook.model.transformer.attention_dominates_from` in seconds of video at ``fps``
+    """:func:`sorabook.model.counting.attention_dominates_from` in seconds of video at ``fps``
     (the clip length from which the attention products cost more than the rest; chapter 6)."""
     w, h, _ = presets.sora_class_video(width, height, 1, 1, model)
-    frames = transformer.attention_dominates_from(model, w, h)
+    frames = counting.attention_dominates_from(model, w, h)
     return None if frames is None else frames / fps
 
 

@@ -57,7 +57,6 @@ __all__ = [
     "FREQUENCY_EMBEDDING",
     "ShapeError",
     "VideoDiT",
-    "attention_dominates_from",
     "attention_share",
     "dit",
     "forward_flops",
@@ -375,37 +374,3 @@ def param_count(model: VideoDiT) -> int:
     """Learned parameters of the transformer, the sum of :func:`param_breakdown` (autoencoder and
     text encoder excluded; DiT-XL/2: 674,834,720, Table 4's 675M)."""
     return int(sum(param_breakdown(model).values()))
-
-
-def attention_dominates_from(model: VideoDiT, width, height, max_frames: int = 100_000):
-    """The shortest clip whose attention products exceed half of the forward compute, in frames,
-    or ``None`` if none up to ``max_frames``.
-
-    Clips are the frame counts the autoencoder and patch take without padding
-    (:func:`sorabook.model.latent.valid_frames`). The share ``2S²a / (2S²a + ~S(4da + 2df))``
-    passes one half where the sequence ``S`` exceeds about ``(4d·a + 2d·f) / (2a)`` tokens (Wan
-    2.1 14B: about 27,000, 8 latent frames of 720p). The share never falls as the clip grows, so
-    the clip is found by bisection.
-    """
-    t, pt, causal = model.vae[0], model.patch[0], model.causal
-
-    def frames(j: int) -> int:  # the j-th clip length (j >= 1) that needs no padding
-        return 1 + t * (pt * j - 1) if causal else t * pt * j
-
-    def above(j: int) -> bool:
-        return attention_share(model, width, height, frames(j)) > 0.5
-
-    if causal:
-        last = int(((max_frames - 1) / t + 1) // pt)  # the largest j with frames(j) <= max_frames
-    else:
-        last = int(max_frames // (t * pt))
-    if last < 1 or not above(last):
-        return None
-    lo, hi = 1, last
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if above(mid):
-            hi = mid
-        else:
-            lo = mid + 1
-    return frames(lo)
