@@ -181,3 +181,20 @@ def test_flops_per_mac_doubles_the_paper_convention():
     b = report.compute(resolve(sets=["flops_per_mac=2"])[0], ["02-dit-scaling"])
     assert b["dit-train-flops-paper"] == pytest.approx(2 * a["dit-train-flops-paper"], rel=1e-12)
     assert b["dit-table4-max-rel-error"] == a["dit-table4-max-rel-error"]  # the finding does not depend on it
+
+
+def test_the_registry_computes_without_numpy_except_the_monte_carlo():
+    """Issue 15: the model and the registry run where NumPy cannot be had (Pyodide in the browser);
+    only chapter 8's Monte Carlo needs it."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['numpy'] = None\n"
+            "from sorabook.params import resolve\nfrom sorabook.results import registry\n"
+            "chapters = [c for c in registry.CHAPTERS if not c.endswith('uncertainty')]\n"
+            "for s in ('article', 'corrected'):\n"
+            "    print(len(registry.compute(resolve(s)[0], chapters)))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    n = sum(1 for s in registry.RESULTS.values() if not s.chapter.endswith("uncertainty"))
+    assert out.stdout.split() == [str(n), str(n)]

@@ -24,15 +24,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Mapping
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from sorabook.model import montecarlo as mc
 from sorabook.model import predict
 from sorabook.params import REGISTRY, Distribution, Params, defaults, distributions, params_sha256, parse_uncertainty
 from sorabook.params.distributions import DISTRIBUTIONS, MEASURED_UTILIZATION_SOURCE, Spread
 from sorabook.results import ch03_training, ch04_inference, ch05_fleet, chain, corrections
+
+if TYPE_CHECKING:  # NumPy is imported where the Monte Carlo runs, not on import (the live page)
+    import numpy as np
 
 __all__ = [
     "OUTPUTS", "PERCENTILES", "Output", "article_thresholds", "central_value", "comparison_rows",
@@ -165,6 +166,8 @@ def simulate(params: Mapping[str, Any], distributions: Mapping[str, Any] | None 
     Returns ``{key: array of n values}``; an output that does not depend on any drawn parameter
     is broadcast to ``n`` values.
     """
+    import numpy as np
+
     n = int(params["draws"] if n is None else n)
     seed = int(params["seed"] if seed is None else seed)
     drawn = sample(params, distributions, n, seed)
@@ -186,6 +189,8 @@ def tornado(params: Mapping[str, Any], distributions: Mapping[str, Any] | None =
     ``{"parameter", "low", "high", "output_low", "output_high", "swing", "central"}`` sorted by
     ``swing = |output_high - output_low|``, largest first (ties by name).
     """
+    import numpy as np
+
     changes, draws = plan(params, distributions)
     rows = 1 + 2 * len(draws)
     values = {**dict(params), **changes}
