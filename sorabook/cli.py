@@ -1,7 +1,7 @@
 """The command line: ``sorabook build | results | params | scenarios | predict``.
 
 It only parses arguments and calls :mod:`sorabook.params`, :mod:`sorabook.report`
-and :mod:`sorabook.pipeline`. Bad input prints one line to stderr and exits 2,
+and :mod:`sorabook.book`. Bad input prints one line to stderr and exits 2,
 before anything is written; a failed build exits 1 and leaves the previous site.
 Heavy modules are imported only by the commands that need them.
 """
@@ -454,13 +454,13 @@ def cmd_build(args) -> int:
     params, scenario = _resolve(args)
     out = _check_out(args.out)
 
-    from sorabook import pipeline
+    from sorabook.book import publish
 
     from sorabook.report import CHAPTERS
 
     bar = _Progress(len(CHAPTERS))
     try:
-        result = pipeline.build(params, scenario, out, jobs=args.jobs, force=args.force, progress=bar.update)
+        result = publish.build(params, scenario, out, jobs=args.jobs, force=args.force, progress=bar.update)
     finally:
         bar.close()
     executed = result.executed
@@ -520,7 +520,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(err, ParamError):
             print(f"sorabook: {err}", file=sys.stderr)
             return EXIT_BAD_INPUT
-        from sorabook.pipeline import BuildError
+        from sorabook.book.publish import BuildError
 
         if isinstance(err, BuildError):
             print(f"sorabook: build failed: {err}", file=sys.stderr)

@@ -217,15 +217,16 @@ def test_a_scenario_uncertainty_block_reaches_the_built_chapter(tmp_path):
     """The block is the parameter 'distribution_overrides': chapter 8 declares it, so the
     build passes it to the notebook, keys the chapter's cache on it, and the chapter's results
     (checked against sorabook.report by every build) use it."""
-    from sorabook import pipeline, report
+    from sorabook import report
+    from sorabook.book import plan
 
     f = _file(tmp_path, "uncertainty:\n  train_utilization: {dist: uniform, low: 0.9, high: 1.0}\n")
     params, _ = P.resolve(params_file=f)
     assert params.distribution_overrides["train_utilization"]["low"] == 0.9
     default, _ = P.resolve()
     root = Path(__file__).resolve().parents[1]
-    runs = {r.stem: r for r in pipeline.plan(root, params, ["08-uncertainty"])}
-    base = {r.stem: r for r in pipeline.plan(root, default, ["08-uncertainty"])}
+    runs = {r.stem: r for r in plan.plan(root, params, ["08-uncertainty"])}
+    base = {r.stem: r for r in plan.plan(root, default, ["08-uncertainty"])}
     assert runs["08-uncertainty"].parameters["distribution_overrides"] == params.distribution_overrides
     assert runs["08-uncertainty"].key != base["08-uncertainty"].key
     got = report.compute(params, ["08-uncertainty"])
