@@ -1,7 +1,8 @@
 """Sphinx hooks that correct the generated markup for assistive technology.
 
-Listed in ``_config.yml`` (``sphinx: config: extensions`` as ``sorabook.book.sphinxext``); ``tests/test_browser.py`` runs
-axe-core on every page of the built site and finds what each fix here is for.
+Listed in ``_config.yml`` (``sphinx: config: extensions``) as ``sorabook.book.sphinxext``;
+``tests/test_browser.py`` runs axe-core on every page of the built site and finds what each
+fix here is for.
 """
 
 from __future__ import annotations
