@@ -10,7 +10,7 @@ Figures (issue 10):
 - clean build (no cache, new folder) vs floor = one empty kernel started per
   chapter as Jupyter starts kernels (a new process each), through the same parallel
   executor and jobs, plus a strict Jupyter Book build of the same staged pages with
-  execution off. The build forks its kernels from a warm server (sorabook.kernels),
+  execution off. The build forks its kernels from a warm server (sorabook.book.kernels),
   so the same floor with empty kernels forked that way is printed too. The clean
   build and its floor run interleaved ``--repeat`` times (default 3); each figure is
   the best of its runs, and ``runs`` in the JSON lists them all;
@@ -41,8 +41,9 @@ from typing import Callable
 import numpy as np
 
 from sorabook import params as P
-from sorabook import pipeline
+from sorabook.book import execute, plan, site
 from sorabook.results import registry as report
+from sorabook.results.export import results_document
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -77,19 +78,19 @@ def kernel_floor(n_chapters: int, jobs: int, work: Path, fork: bool = False) -> 
 
     The floor the issue defines starts each kernel as Jupyter does (``fork=False``: a new
     ``python -m ipykernel_launcher`` process). The build forks its kernels from a warm
-    server (:mod:`sorabook.kernels`); ``fork=True`` measures empty kernels started that way.
+    server (:mod:`sorabook.book.kernels`); ``fork=True`` measures empty kernels started that way.
     """
     src = Path(tempfile.mkdtemp(prefix="empty-fork-" if fork else "empty-", dir=work))
     runs = []
     for i in range(n_chapters):
         path = src / f"empty{i}.md"
         path.write_text(EMPTY_CHAPTER)
-        runs.append(pipeline.ChapterRun(path.stem, path, {}, f"empty{i}"))
+        runs.append(plan.ChapterRun(path.stem, path, {}, f"empty{i}"))
     before = os.environ.get("SORABOOK_FORK_KERNELS")
     os.environ["SORABOOK_FORK_KERNELS"] = "1" if fork else "0"  # read by the workers as they start
     try:
         t0 = time.perf_counter()
-        pipeline.execute(runs, src.with_name(src.name + "-out"), src.with_name(src.name + "-cache"), jobs, force=True)
+        execute.execute(runs, src.with_name(src.name + "-out"), src.with_name(src.name + "-cache"), jobs, force=True)
         return time.perf_counter() - t0
     finally:
         if before is None:
@@ -101,16 +102,16 @@ def kernel_floor(n_chapters: int, jobs: int, work: Path, fork: bool = False) -> 
 def stage(p, scenario, cache: Path, work: Path) -> Path:
     """The pages a build gives Sphinx (executed chapters from ``cache``), staged in a folder."""
     staging = work / "staging"
-    runs = pipeline.plan(ROOT, p, report.CHAPTERS)
-    pipeline.execute(runs, staging, cache, jobs=2)
-    doc = pipeline.results_document(p, scenario, pipeline.collect(staging / "notebooks", p, runs))
-    pipeline.assemble(ROOT, staging, doc, pipeline.provenance(ROOT, p, scenario))
+    runs = plan.plan(ROOT, p, report.CHAPTERS)
+    execute.execute(runs, staging, cache, jobs=2)
+    doc = results_document(p, scenario, site.collect(staging / "notebooks", p, runs))
+    site.assemble(ROOT, staging, doc, site.provenance(ROOT, p, scenario))
     return staging
 
 
 def sphinx_floor(staging: Path) -> tuple[float, float]:
     """(strict full build, incremental build with nothing changed) of the staged pages, seconds."""
-    jb = [*pipeline._jupyter_book(), "build", str(staging), "--path-output", str(staging)]
+    jb = [*site.jupyter_book_command(), "build", str(staging), "--path-output", str(staging)]
     full, _ = _wall([*jb, "--all", "-W", "-n", "--keep-going"])
     incremental, _ = _wall([*jb, "-W", "-n", "--keep-going"])
     return full, incremental
@@ -143,7 +144,7 @@ def papermill_rate(work: Path, chapter: str, n: int) -> float:
     import papermill
 
     src = ROOT / "notebooks" / f"{chapter}.md"
-    declared = pipeline.chapter_parameters(src)
+    declared = plan.chapter_parameters(src)
     t0 = time.perf_counter()
     for i in range(n):
         nb = jupytext.read(src)
@@ -165,7 +166,7 @@ def main(argv=None) -> int:
     # Everything runs from compiled bytecode, as an installed package does: pip compiled the
     # dependencies', and PYTHONDONTWRITEBYTECODE (set on some machines) would otherwise make
     # every process recompile sorabook's source.
-    compileall.compile_dir(Path(pipeline.__file__).parent, quiet=1)
+    compileall.compile_dir(Path(report.__file__).parent, quiet=1)
     rows = []
     figures: dict = {"jobs": args.jobs, "repeat": args.repeat, "chapters": len(report.CHAPTERS),
                      "cpus": os.cpu_count()}

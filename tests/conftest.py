@@ -34,11 +34,12 @@ def tree_snapshot(path: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="session")
 def default_build(tmp_path_factory):
     """One build of the default scenario, into a temporary folder, with its own cache."""
-    from sorabook import params, pipeline
+    from sorabook import params
+    from sorabook.book import publish
 
     base = tmp_path_factory.mktemp("default-build")
     p, scenario = params.resolve()
-    result = pipeline.build(p, scenario, base / "site", jobs=2, cache_dir=base / "cache", root=ROOT)
+    result = publish.build(p, scenario, base / "site", jobs=2, cache_dir=base / "cache", root=ROOT)
     return result
 
 

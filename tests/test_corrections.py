@@ -12,7 +12,8 @@ from sorabook.results import chain, corrections, registry as report
 
 from sorabook.model import counting, dit, latent, predict, presets, transformer
 
-from sorabook import params, pipeline
+from sorabook import params
+from sorabook.book.plan import chapter_parameters
 from sorabook.params import REGISTRY, Params, defaults
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +40,7 @@ class _Reads(Params):
 def test_every_chapter_declares_what_its_results_read_in_every_mode(chapter):
     # A chapter that read an undeclared parameter would fail (or, worse, a scenario change
     # would not re-execute it): check every counting rule, not only the article's.
-    declared = set(pipeline.chapter_parameters(ROOT / "notebooks" / f"{chapter}.md"))
+    declared = set(chapter_parameters(ROOT / "notebooks" / f"{chapter}.md"))
     for mode in counting.ATTENTION_MODES:
         _Reads.seen = set()
         base = _Reads({**defaults(), "attention": mode, "draws": 1000})

@@ -1,7 +1,7 @@
 """sorabook.book.generated: the MyST pages the build writes from a run (results, scenarios,
 reproduction) and the provenance box at the top of each chapter.
 
-The inputs have the shapes the build gives them (``sorabook/pipeline.py``): a real results document
+The inputs have the shapes the build gives them (``sorabook/book/site.py``): a real results document
 (``export.results_document``), the scenario comparison of ``pipeline.scenario_comparison``, the
 claims of ``registry.check_claims`` and the provenance dict of ``pipeline.provenance``.
 """
@@ -13,7 +13,7 @@ import re
 import pytest
 
 from sorabook import params as sparams
-from sorabook import pipeline
+from sorabook.book import site as pipeline
 from sorabook.book import generated
 from sorabook.book.page import code, escape
 from sorabook.params import Scenario

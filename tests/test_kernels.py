@@ -1,4 +1,5 @@
-"""Kernels forked from a warm server (sorabook.kernels): same outputs, same lifecycle."""
+"""Kernels forked from a warm server (sorabook.book.kernels, .provisioner): same outputs, same lifecycle;
+the readiness check under load."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sorabook import kernels, pipeline
+from sorabook.book import kernels, plan, provisioner
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,11 +38,11 @@ def _execute(source: Path, out: Path) -> dict:
     import jupytext
     import papermill
 
-    declared = pipeline.chapter_parameters(source)
+    declared = plan.chapter_parameters(source)
     with tempfile.TemporaryDirectory() as ipc:
         papermill.execute_notebook(jupytext.read(source), str(out), parameters=declared, kernel_name="python3",
                                    language="python", progress_bar=False, cwd=str(ROOT / "notebooks"),
-                                   kernel_manager_class=kernels.kernel_manager_class(ipc),
+                                   kernel_manager_class=provisioner.kernel_manager_class(ipc),
                                    request_save_on_cell_execute=False, shutdown_kernel="immediate")
     nb = json.loads(out.read_text())
     for cell in nb["cells"]:  # what differs between any two runs: cell ids, timings, paths
@@ -96,7 +97,7 @@ def test_a_forked_kernel_gives_the_outputs_of_a_spawned_one(tmp_path, monkeypatc
 
 def test_a_forked_kernel_is_the_servers_child_and_exits_with_it(server):
     with tempfile.TemporaryDirectory() as ipc:
-        km = kernels.kernel_manager_class(ipc)(kernel_name="python3")
+        km = provisioner.kernel_manager_class(ipc)(kernel_name="python3")
         km.start_kernel(cwd=str(ROOT))
         try:
             kc = km.client()
@@ -137,11 +138,11 @@ def test_forking_falls_back_to_an_ordinary_launch(monkeypatch):
     assert kernels.start_server() is None
     kernels.connect(None, None)
     assert kernels._server is None
-    assert kernels._launcher_args(["/usr/bin/python3.9", "-m", "ipykernel_launcher", "-f", "c.json"]) is None
-    assert kernels._launcher_args(["julia", "kernel.jl", "c.json"]) is None
+    assert kernels.launcher_args(["/usr/bin/python3.9", "-m", "ipykernel_launcher", "-f", "c.json"]) is None
+    assert kernels.launcher_args(["julia", "kernel.jl", "c.json"]) is None
     import sys
 
-    assert kernels._launcher_args([sys.executable, "-m", "ipykernel_launcher", "-f", "c.json"]) == ["-f", "c.json"]
+    assert kernels.launcher_args([sys.executable, "-m", "ipykernel_launcher", "-f", "c.json"]) == ["-f", "c.json"]
 
 
 def test_a_kernel_starts_as_jupyter_starts_it_when_the_server_cannot_fork(monkeypatch, tmp_path):
@@ -149,7 +150,7 @@ def test_a_kernel_starts_as_jupyter_starts_it_when_the_server_cannot_fork(monkey
     conn.connect_timeout = 0.2
     monkeypatch.setattr(kernels, "_server", conn)
     with tempfile.TemporaryDirectory() as ipc:
-        km = kernels.kernel_manager_class(ipc)(kernel_name="python3")
+        km = provisioner.kernel_manager_class(ipc)(kernel_name="python3")
         km.start_kernel(cwd=str(ROOT))
         try:
             pid = km.provisioner.pid
@@ -161,3 +162,136 @@ def test_a_kernel_starts_as_jupyter_starts_it_when_the_server_cannot_fork(monkey
             kc.stop_channels()
         finally:
             km.shutdown_kernel(now=True)
+
+
+# --- the provisioner: selected through the kernel specification, installed as an entry point ---
+
+
+def test_the_fork_provisioner_is_installed_and_named_by_the_spec_only_with_a_server(server, monkeypatch):
+    from importlib.metadata import entry_points
+
+    names = {ep.name: ep.value for ep in entry_points(group="jupyter_client.kernel_provisioners")}
+    assert names.get(provisioner.PROVISIONER) == "sorabook.book.provisioner:ForkProvisioner", \
+        "the provisioner's entry point is not installed: reinstall the package (make, or pip install -e .)"
+    spec = provisioner.ForkingSpecManager().get_kernel_spec("python3")
+    assert spec.metadata["kernel_provisioner"]["provisioner_name"] == provisioner.PROVISIONER
+    monkeypatch.setattr(kernels, "_server", None)
+    plain = provisioner.ForkingSpecManager().get_kernel_spec("python3")
+    assert "kernel_provisioner" not in plain.metadata  # Jupyter's own specification, and launch
+
+
+def test_no_private_hook_of_jupyter_client_is_overridden():
+    """No method the kernel classes define replaces a private (underscore) one of their bases."""
+    import ast
+    import inspect
+
+    tree = ast.parse(Path(provisioner.__file__).read_text())
+    for node in [n for n in tree.body if isinstance(n, ast.ClassDef)]:
+        cls = getattr(provisioner, node.name)
+        defined = [f.name for f in node.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        private = [name for name in defined if name.startswith("_") and not name.startswith("__")]
+        replaced = [name for name in private if any(hasattr(base, name) for base in inspect.getmro(cls)[1:])]
+        assert replaced == [], f"{node.name} overrides {replaced}"
+
+
+# --- the readiness check --------------------------------------------------------------------
+
+
+class _Channel:
+    """Messages delivered at set times (monotonic seconds), as a kernel client's channel gives them."""
+
+    def __init__(self) -> None:
+        self.due: list[tuple[float, dict]] = []
+
+    def get(self, timeout: float) -> dict:
+        import queue
+
+        end = time.monotonic() + timeout
+        while True:
+            now = time.monotonic()
+            ready = sorted((t, n) for n, (t, _) in enumerate(self.due) if t <= now)
+            if ready:
+                return self.due.pop(ready[0][1])[1]
+            if now >= end:
+                raise queue.Empty
+            time.sleep(min(0.005, end - now))
+
+
+class _SlowKernel:
+    """A kernel client whose kernel answers each ``kernel_info`` request ``lag`` seconds after it
+    was sent: later than the check's next request (its interval is 1 s)."""
+
+    def __init__(self, lag: float, alive: bool = True) -> None:
+        from types import SimpleNamespace
+
+        self.lag, self.alive, self.sent = lag, alive, []
+        self.shell, self.iopub = _Channel(), _Channel()
+        self.session = SimpleNamespace(adapt_version=None)
+
+    def kernel_info(self) -> str:
+        msg_id = f"request-{len(self.sent)}"
+        self.sent.append(msg_id)
+        at = time.monotonic() + self.lag
+        parent = {"msg_id": msg_id}
+        self.shell.due.append((at, {"msg_type": "kernel_info_reply", "parent_header": parent,
+                                    "content": {"protocol_version": "5.4"}}))
+        self.iopub.due.append((at, {"msg_type": "status", "parent_header": parent,
+                                    "content": {"execution_state": "busy"}}))
+        self.iopub.due.append((at + 0.01, {"msg_type": "status", "parent_header": parent,
+                                           "content": {"execution_state": "idle"}}))
+        return msg_id
+
+    def get_shell_msg(self, timeout: float) -> dict:
+        return self.shell.get(timeout)
+
+    def get_iopub_msg(self, timeout: float) -> dict:
+        return self.iopub.get(timeout)
+
+    def is_alive(self) -> bool:
+        return self.alive
+
+
+def test_a_kernel_that_first_answers_after_the_next_request_is_seen_as_ready():
+    """The old check sent a new request every second and dropped replies to earlier ones: a
+    kernel answering after 1.5 s was never ready (each loop read one stale reply, sent one more)."""
+    client = _SlowKernel(lag=1.5)
+    t0 = time.monotonic()
+    reply = provisioner.wait_until_ready(client, timeout=20)
+    assert time.monotonic() - t0 < 3.0
+    assert reply["parent_header"]["msg_id"] == "request-0"
+    assert len(client.sent) <= 3
+
+
+def test_readiness_gives_up_on_a_dead_or_silent_kernel():
+    with pytest.raises(RuntimeError, match="died"):
+        provisioner.wait_until_ready(_SlowKernel(lag=0.1, alive=False), timeout=5)
+    with pytest.raises(RuntimeError, match="didn't respond in 1 seconds"):
+        provisioner.wait_until_ready(_SlowKernel(lag=60), timeout=1)
+
+
+def test_a_chapter_executes_with_kernels_started_as_jupyter_does_under_cpu_load(tmp_path, monkeypatch):
+    """SORABOOK_FORK_KERNELS=0 failed twice under load ("Kernel didn't respond in 60 seconds"):
+    the same path, its kernel a new process, with four busy loops on the machine's cores."""
+    import subprocess
+    import sys
+
+    from sorabook import params
+    from sorabook.book import execute
+
+    monkeypatch.setenv("SORABOOK_FORK_KERNELS", "0")
+    burn = "import time\nend = time.monotonic() + 180\nwhile time.monotonic() < end:\n    pass\n"
+    busy = [subprocess.Popen([sys.executable, "-c", burn]) for _ in range(4)]
+    try:
+        p, _ = params.resolve()
+        runs = plan.plan(ROOT, p, ["01-latent-compression"])
+        execute.execute(runs, tmp_path / "dest", tmp_path / "cache", jobs=1, force=True)
+    finally:
+        for proc in busy:
+            proc.kill()
+            proc.wait()
+    executed = tmp_path / "dest" / "notebooks" / "01-latent-compression.ipynb"
+    from sorabook.book.site import recorded_results
+
+    assert recorded_results(executed), "the chapter recorded no result"
+    log = (tmp_path / "dest" / "_logs" / "01-latent-compression.log").read_text()
+    assert "Kernel didn't respond" not in log

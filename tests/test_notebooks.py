@@ -9,7 +9,7 @@ import yaml
 
 from sorabook.results import registry as report
 from sorabook.params import REGISTRY
-from sorabook.pipeline import BuildError, chapter_parameters
+from sorabook.book.plan import BuildError, chapter_parameters
 
 from conftest import ROOT
 
@@ -57,48 +57,6 @@ def test_derived_value_in_parameters_cell_is_refused(tmp_path):
     bad.write_text(src.replace("fps = 24.0", "fps = 12.0 * 2"))
     with pytest.raises(BuildError, match="expected `name = literal`"):
         chapter_parameters(bad)
-
-
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_the_plans_quick_reading_finds_the_cells_jupytext_finds(path):
-    """pipeline._myst_code_cells (the plan's reading) against jupytext: every code cell, its tags."""
-    import jupytext
-
-    from sorabook.pipeline import _myst_code_cells
-
-    quick = _myst_code_cells(path.read_text())
-    code = [c for c in jupytext.read(path).cells if c.cell_type == "code"]
-    assert quick is not None
-    assert [src.strip() for _, src in quick] == [c.source.strip() for c in code]
-    assert [opts.get("tags", []) for opts, _ in quick] == [c.metadata.get("tags", []) for c in code]
-
-
-QUICK_READING_CASES = {
-    # what the text is: (cells found by the quick reading or None for "left to jupytext", declared)
-    "yaml options block": ("```{code-cell} ipython3\n---\ntags: [parameters]\n---\nfps = 30.0\n```\n", 1),
-    "a code cell quoted in a longer fence": (
-        "````markdown\n```{code-cell} ipython3\n:tags: [parameters]\nfps = 1.0\n```\n````\n\n"
-        "```{code-cell} ipython3\n:tags: [parameters]\nfps = 30.0\n```\n", 1),
-    "an indented code cell": ("- item\n\n  ```{code-cell} ipython3\n  :tags: [parameters]\n  fps = 30.0\n  ```\n", None),
-    "a fence left open": ("```{code-cell} ipython3\n:tags: [parameters]\nfps = 30.0\n", None),
-}
-
-
-@pytest.mark.parametrize("case", QUICK_READING_CASES)
-def test_the_quick_reading_declines_what_it_does_not_know(tmp_path, case):
-    from sorabook.pipeline import _myst_code_cells
-
-    body, cells = QUICK_READING_CASES[case]
-    text = "---\njupytext:\n  text_representation: {extension: .md, format_name: myst}\n---\n\n" + body
-    found = _myst_code_cells(text)
-    assert (None if found is None else len(found)) == cells
-    path = tmp_path / "chapter.md"
-    path.write_text(text)
-    if case == "an indented code cell":  # jupytext: a list item's code is markdown, not a cell
-        with pytest.raises(BuildError, match="found 0"):
-            chapter_parameters(path)
-    else:  # a fence left open: jupytext takes the rest of the file as the cell
-        assert chapter_parameters(path) == {"fps": 30.0}
 
 
 def test_no_executed_notebooks_are_committed():

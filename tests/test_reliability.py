@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from sorabook import kernels, params, pipeline
-
+from sorabook import params
+from sorabook.book import execute, kernels, plan, publish
 from sorabook.results import registry as report
 
 from conftest import BIN, ROOT, run_cli, tree_snapshot
@@ -203,7 +203,7 @@ def test_ctrl_c_during_execution_keeps_site_and_leaves_no_kernel(tmp_path, defau
 @pytest.mark.build
 def test_same_inputs_give_identical_results_and_outputs(tmp_path, default_build):
     p, scenario = params.resolve()
-    other = pipeline.build(p, scenario, tmp_path / "site", cache_dir=tmp_path / "cache", root=ROOT, force=True)
+    other = publish.build(p, scenario, tmp_path / "site", cache_dir=tmp_path / "cache", root=ROOT, force=True)
     a = json.loads((default_build.out / "results.json").read_text())
     b = json.loads((other.out / "results.json").read_text())
     assert a == b  # results.json carries no date; build.json does
@@ -222,11 +222,11 @@ def _without_build_stamp(html: str) -> str:
 def test_executed_outputs_are_byte_identical(tmp_path):
     """Two executions of the same chapter give the same outputs (figures included)."""
     p, scenario = params.resolve()
-    runs = pipeline.plan(ROOT, p, report.CHAPTERS[:1])
+    runs = plan.plan(ROOT, p, report.CHAPTERS[:1])
     outs = []
     for n in range(2):
         dest = tmp_path / f"run{n}"
-        pipeline.execute(runs, dest, tmp_path / f"cache{n}", jobs=1, force=True)
+        execute.execute(runs, dest, tmp_path / f"cache{n}", jobs=1, force=True)
         nb = json.loads((dest / "notebooks" / f"{runs[0].stem}.ipynb").read_text())
         outs.append([c.get("outputs") for c in nb["cells"]])
     assert outs[0] == outs[1]
@@ -277,7 +277,7 @@ def test_scenario_text_is_shown_as_written_never_interpreted(tmp_path):
     path = tmp_path / "hostile.yaml"
     path.write_text(json.dumps({"description": hostile, "parameters": {"fps": 30}}))
     p, scenario = params.resolve(params_file=path)
-    built = pipeline.build(p, scenario, tmp_path / "site", cache_dir=tmp_path / "cache", root=ROOT)
+    built = publish.build(p, scenario, tmp_path / "site", cache_dir=tmp_path / "cache", root=ROOT)
     page = (built.out / "notebooks" / "01-latent-compression.html").read_text()
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(" in page

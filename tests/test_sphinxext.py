@@ -1,6 +1,6 @@
-"""Markup corrections of sorabook.sphinxext (the browser tests check them on the built site)."""
+"""Markup corrections of sorabook.book.sphinxext (the browser tests check them on the built site)."""
 
-from sorabook.sphinxext import fix_citation_roles
+from sorabook.book.sphinxext import fix_citation_roles
 
 
 def test_citation_entries_become_list_items():

@@ -284,7 +284,7 @@ def test_distributions_given_twice_are_refused(tmp_path):
 def test_a_scenario_uncertainty_block_reaches_the_built_chapter(tmp_path):
     """The block is the parameter 'distribution_overrides': chapter 8 declares it, so the
     build passes it to the notebook, keys the chapter's cache on it, and the chapter's results use it."""
-    from sorabook import pipeline
+    from sorabook.book import plan
     from sorabook.results import registry
 
     f = _file(tmp_path, "uncertainty:\n  train_utilization: {dist: uniform, low: 0.2, high: 0.3}\n")
@@ -292,8 +292,8 @@ def test_a_scenario_uncertainty_block_reaches_the_built_chapter(tmp_path):
     assert params.distribution_overrides["train_utilization"]["low"] == 0.2
     default, _ = P.resolve()
     root = Path(__file__).resolve().parents[1]
-    runs = {r.stem: r for r in pipeline.plan(root, params, ["08-uncertainty"])}
-    base = {r.stem: r for r in pipeline.plan(root, default, ["08-uncertainty"])}
+    runs = {r.stem: r for r in plan.plan(root, params, ["08-uncertainty"])}
+    base = {r.stem: r for r in plan.plan(root, default, ["08-uncertainty"])}
     assert runs["08-uncertainty"].parameters["distribution_overrides"] == params.distribution_overrides
     assert runs["08-uncertainty"].key != base["08-uncertainty"].key
     got = registry.compute(params, ["08-uncertainty"])

@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(err, DomainError):
             print(f"sorabook: {err}", file=sys.stderr)
             return EXIT_FAILED
-        from sorabook.pipeline import BuildError
+        from sorabook.book.publish import BuildError
 
         if isinstance(err, BuildError):
             print(f"sorabook: build failed: {err}", file=sys.stderr)

@@ -62,13 +62,13 @@ def run(args) -> int:
     params, scenario = resolve_args(args)
     out = _check_out(args.out)
 
-    from sorabook import pipeline
+    from sorabook.book import publish
     from sorabook.cli.results import results_table
     from sorabook.results.registry import CHAPTERS
 
     bar = _Progress(len(CHAPTERS))
     try:
-        result = pipeline.build(params, scenario, out, jobs=args.jobs, force=args.force, progress=bar.update)
+        result = publish.build(params, scenario, out, jobs=args.jobs, force=args.force, progress=bar.update)
     finally:
         bar.close()
     executed = result.executed

@@ -15,11 +15,13 @@ runs to the same outputs as in a spawned kernel (``tests/test_kernels.py`` compa
 them). The one backend module whose import hooks into the running IPython shell,
 ``matplotlib_inline.backend_inline``, is left to the kernel.
 
-The build's worker pool starts the server (:func:`start_server`), and each of its
-workers calls :func:`connect`. :func:`kernel_manager_class` gives papermill a kernel
-manager that forks from it, and that falls back to the ordinary launch when there is
-no server, when it has died, when the kernel command is not this interpreter's
-ipykernel, or when ``SORABOOK_FORK_KERNELS=0``.
+This module is the standard library alone (the server runs it as ``python -m
+sorabook.book.kernels``). The build's worker pool starts the server
+(:func:`start_server`), and each of its workers calls :func:`connect`. Jupyter's side,
+a kernel provisioner that asks the server for a kernel, is
+:mod:`sorabook.book.provisioner`; kernels start as Jupyter starts them when there is no
+server, when it has died, when the kernel command is not this interpreter's ipykernel,
+or when ``SORABOOK_FORK_KERNELS=0``.
 """
 
 from __future__ import annotations
@@ -40,9 +42,11 @@ __all__ = [
     "Connection",
     "ForkServer",
     "connect",
+    "current",
     "enabled",
     "kernel_environment",
-    "kernel_manager_class",
+    "launcher_args",
+    "running",
     "start_server",
 ]
 
@@ -80,19 +84,21 @@ class ForkServer:
     """
 
     def __init__(self) -> None:
+        """Start the server process (it imports :data:`PRELOAD`, then listens)."""
         self.folder = tempfile.mkdtemp(prefix="sorabook-kernels-")
         self.address = os.path.join(self.folder, "server")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sorabook.kernels", self.address],
+            [sys.executable, "-m", "sorabook.book.kernels", self.address],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )
 
     @property
     def pid(self) -> int:
+        """The server's process id (the parent of every kernel it forks)."""
         return self.proc.pid
 
     def close(self) -> None:
-        """Stop the server (kernels it forked exit as they see their parent go)."""
+        """Stop the server (kernels it forked exit as they see their parent go) and remove its folder."""
         with contextlib.suppress(OSError):
             self.proc.stdin.close()  # end of file: the server exits
         try:
@@ -112,13 +118,16 @@ class Connection:
     reply_timeout = 300.0
 
     def __init__(self, address: str, pid: int) -> None:
+        """A line to the server listening at ``address`` with process id ``pid`` (not opened yet)."""
         self.address, self.pid = address, pid
         self.sock: socket.socket | None = None
 
     def alive(self) -> bool:
-        return _running(self.pid)
+        """Whether the server still runs."""
+        return running(self.pid)
 
     def _connect(self) -> socket.socket:
+        """The open socket to the server, waiting up to :attr:`connect_timeout` seconds for it to listen."""
         import time
 
         deadline = time.monotonic() + self.connect_timeout
@@ -169,13 +178,32 @@ def start_server() -> ForkServer | None:
     return ForkServer() if enabled() else None
 
 
-def connect(address: str | None, pid: int | None) -> None:
-    """Fork this process's kernels from the server at ``address`` (None: start them as Jupyter does)."""
+def connect(address: str | None, pid: int | None) -> Connection | None:
+    """Fork this process's kernels from the server at ``address`` with process id ``pid`` (None:
+    start them as Jupyter does); returns the connection, also given by :func:`current`."""
     global _server
     _server = Connection(address, pid) if address and pid else None
+    return _server
 
 
-def _running(pid: int) -> bool:
+def current() -> Connection | None:
+    """This process's connection to a fork server, or None when its kernels start as Jupyter's do."""
+    return _server
+
+
+def launcher_args(cmd: list[str]) -> list[str] | None:
+    """The arguments after ``-m ipykernel_launcher`` when ``cmd`` runs this interpreter's ipykernel
+    (the only kernels a server can fork); None for any other command."""
+    if len(cmd) >= 3 and cmd[1:3] == ["-m", "ipykernel_launcher"]:
+        try:
+            if os.path.samefile(cmd[0], sys.executable):
+                return cmd[3:]
+        except OSError:
+            return None
+    return None
+
+
+def running(pid: int) -> bool:
     """Whether ``pid`` runs: neither gone nor a zombie (an orphan waits as one where nothing reaps)."""
     try:
         with open(f"/proc/{pid}/stat") as stat:
@@ -188,142 +216,6 @@ def _running(pid: int) -> bool:
         except (ProcessLookupError, PermissionError):
             return False
         return True
-
-
-class _Forked:
-    """What a provisioner uses of :class:`subprocess.Popen`, for a kernel the server forked (its
-    provisioner's ``wait`` polls).
-
-    The server reaps its children, so the kernel's exit status is not known here: an
-    exited kernel reports 0 (whatever the reason, the notebook's executor sees a kernel
-    that stopped, as with any other kernel that died).
-    """
-
-    stdin = stdout = stderr = None
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.returncode: int | None = None
-
-    def poll(self) -> int | None:
-        if self.returncode is None and not _running(self.pid):
-            self.returncode = 0
-        return self.returncode
-
-    def send_signal(self, signum: int) -> None:
-        if self.poll() is None:
-            try:
-                os.kill(self.pid, signum)
-            except ProcessLookupError:
-                self.returncode = 0
-
-    def terminate(self) -> None:
-        self.send_signal(signal.SIGTERM)
-
-    def kill(self) -> None:
-        self.send_signal(signal.SIGKILL)
-
-
-def _launcher_args(cmd: list[str]) -> list[str] | None:
-    """The arguments after ``-m ipykernel_launcher`` when ``cmd`` runs this interpreter's ipykernel."""
-    if len(cmd) >= 3 and cmd[1:3] == ["-m", "ipykernel_launcher"]:
-        try:
-            if os.path.samefile(cmd[0], sys.executable):
-                return cmd[3:]
-        except OSError:
-            return None
-    return None
-
-
-def kernel_manager_class(ipc_dir: str):
-    """A kernel manager on IPC sockets in ``ipc_dir`` whose kernels fork from this process's server."""
-    import asyncio
-    import queue
-    import time
-    import uuid
-
-    from jupyter_client.blocking import BlockingKernelClient
-    from jupyter_client.manager import KernelManager
-    from jupyter_client.provisioning import LocalProvisioner
-
-    class ForkProvisioner(LocalProvisioner):
-        async def wait(self):
-            if not isinstance(self.process, _Forked):
-                return await super().wait()
-            while self.process.poll() is None:  # a killed kernel is gone within milliseconds
-                await asyncio.sleep(0.005)
-            code, self.process = self.process.returncode, None
-            return code
-
-        async def launch_kernel(self, cmd, **kwargs):
-            args = _launcher_args(cmd)
-            server = _server
-            if args is None or server is None or not server.alive():
-                return await super().launch_kernel(cmd, **kwargs)
-            env = dict(kwargs.get("env") or os.environ)
-            env["JPY_PARENT_PID"] = str(server.pid)  # the kernel's parent, which it polls
-            cwd = str(kwargs.get("cwd") or os.getcwd())
-            try:
-                with open(os.devnull, "rb") as devnull:
-                    pid = server.fork(args, cwd, env, (devnull.fileno(), 1, 2))
-            except OSError:  # the server is gone: this kernel starts as Jupyter starts kernels
-                return await super().launch_kernel(cmd, **kwargs)
-            self.process = _Forked(pid)
-            self.pid = self.pgid = pid  # the kernel leads a session of its own
-            self.cwd = cwd
-            return self.connection_info
-
-    class ReadyClient(BlockingKernelClient):
-        def wait_for_ready(self, timeout: float | None = None) -> None:
-            """Return once the kernel has answered ``kernel_info`` on the shell channel and its
-            ``idle`` status for that request has come in on IOPub.
-
-            IOPub is a subscription that may miss what is published while it connects, so
-            the request is repeated until that idle status arrives; when it does, IOPub is
-            connected and every earlier message on it has been read. (jupyter_client's own
-            wait ends with 0.2 s of silence on IOPub, which every kernel start paid.)
-            """
-            limit = 3600.0 if timeout is None else timeout
-            deadline = time.monotonic() + limit
-            while True:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"Kernel didn't respond in {limit:.0f} seconds")
-                if self.parent is not None and not self.parent.is_alive():
-                    raise RuntimeError("Kernel died before replying to kernel_info")
-                request = self.kernel_info()
-                try:
-                    reply = self.get_shell_msg(timeout=1)
-                except queue.Empty:
-                    continue
-                if reply["parent_header"].get("msg_id") != request:
-                    continue
-                try:
-                    while True:
-                        msg = self.get_iopub_msg(timeout=0.1)
-                        if (msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle"
-                                and msg["parent_header"].get("msg_id") == request):
-                            self._handle_kernel_info_reply(reply)
-                            return
-                except queue.Empty:
-                    continue
-
-    class IPCKernelManager(KernelManager):
-        """A kernel on IPC sockets in a folder of its own (no port races, no TCP warning)."""
-
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            self.transport = "ipc"
-            self.ip = os.path.join(ipc_dir, "kernel")
-            self.client_factory = ReadyClient
-
-        async def _async_pre_start_kernel(self, **kw):
-            if self.provisioner is None and _server is not None:
-                self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
-                self.provisioner = ForkProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec,
-                                                   parent=self)
-            return await super()._async_pre_start_kernel(**kw)
-
-    return IPCKernelManager
 
 
 # --- the server process ---------------------------------------------------------------------
@@ -339,9 +231,10 @@ def _name_process(name: str) -> None:
         pass
 
 
-def _kernel(request: dict, fds: list[int]) -> None:
-    """In the forked child: become ``python -m ipykernel_launcher ARGV``; never returns."""
-    code = 1
+def _become_kernel(request: dict, fds: list[int]) -> int:
+    """In the forked child: become ``python -m ipykernel_launcher ARGV`` and run until the kernel
+    stops; returns its exit status. The caller exits with it the ordinary way (``SystemExit``),
+    so that the kernel's exit handlers run as in a spawned kernel."""
     try:
         os.setsid()
         _name_process(KERNEL_NAME)
@@ -364,23 +257,14 @@ def _kernel(request: dict, fds: list[int]) -> None:
 
         try:
             kernelapp.launch_new_instance()
-            code = 0
         except SystemExit as stop:
-            code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+            return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+        return 0
     except BaseException:  # noqa: BLE001 - reported on the kernel's stderr, as a crashed kernel's would be
         import traceback
 
         traceback.print_exc()
-    finally:
-        import atexit
-
-        atexit._run_exitfuncs()
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:  # noqa: BLE001
-                pass
-        os._exit(code)
+        return 1
 
 
 def serve(address: str) -> None:
@@ -430,11 +314,11 @@ def serve(address: str) -> None:
                     os.close(fd)
                 conn.send(json.dumps({"error": str(err)}).encode())
                 continue
-            if pid == 0:
+            if pid == 0:  # the kernel: leaves the loop, and this process, as a kernel exits
                 listener.close()
                 for other in connections:
                     other.close()
-                _kernel(json.loads(message), fds)
+                raise SystemExit(_become_kernel(json.loads(message), fds))
             for fd in fds:
                 os.close(fd)
             conn.send(json.dumps({"pid": pid}).encode())

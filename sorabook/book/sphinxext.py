@@ -1,7 +1,8 @@
 """Sphinx hooks that correct the generated markup for assistive technology.
 
-Listed in ``_config.yml`` (``sphinx: config: extensions``); ``tests/test_browser.py`` runs
-axe-core on every page of the built site and finds what each fix here is for.
+Listed in ``_config.yml`` (``sphinx: config: extensions``) as ``sorabook.book.sphinxext``;
+``tests/test_browser.py`` runs axe-core on every page of the built site and finds what each
+fix here is for.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ def fix_citation_roles(body: str) -> str:
 
 
 def _page_context(app, pagename, templatename, context, doctree) -> None:
+    """Sphinx ``html-page-context`` handler: apply :func:`fix_citation_roles` to the page body."""
     if "body" in context:
         context["body"] = fix_citation_roles(context["body"])
 
 
 def setup(app) -> dict:
+    """Register the handler with Sphinx; returns the extension's metadata (parallel-safe)."""
     app.connect("html-page-context", _page_context)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

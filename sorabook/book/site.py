@@ -1,0 +1,202 @@
+"""The site: staged pages -> Jupyter Book -> checked results.
+
+- :func:`assemble` stages the configuration, the hand-written pages, the generated pages
+  (results, scenarios, reproduction) and the downloadable results beside the executed
+  notebooks; :func:`insert_provenance` puts the provenance box under each chapter's title;
+- :func:`build_site` runs Jupyter Book 1.x on the staging folder, strictly, execution off;
+- :func:`collect` gathers what the notebooks recorded, checked against
+  :func:`sorabook.report.compute`; :func:`export` writes ``results.json`` and
+  ``results.csv`` once every result's anchor is found in the built pages.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Mapping
+
+import sorabook
+from sorabook.book.execute import read_notebook, write_notebook
+from sorabook.book.plan import CONFIG_FILES, BuildError, ChapterRun, git_commit
+from sorabook.params import Params, Scenario
+from sorabook.book.page import META_KEY
+from sorabook.results.export import results_csv
+
+__all__ = [
+    "assemble",
+    "build_site",
+    "collect",
+    "export",
+    "insert_provenance",
+    "jupyter_book_command",
+    "provenance",
+    "provenance_box",
+    "recorded_results",
+    "scenario_comparison",
+]
+
+
+def scenario_comparison() -> dict[str, dict]:
+    """Every shipped scenario's description, differences and headline results (package only)."""
+    from sorabook.params import resolve, scenario_names
+    from sorabook.results.registry import compute
+
+    out = {}
+    for name in scenario_names():
+        p, s = resolve(name)
+        out[name] = {"description": s.description, "differences": p.differences(), "results": compute(p)}
+    return out
+
+
+def provenance(root: Path, params: Params, scenario: Scenario) -> dict:
+    """What a build was made with: scenario, changed parameters, hash, version, commit, date (UTC)."""
+    return {
+        "scenario": scenario.name,
+        "description": scenario.description,
+        "differences": params.differences(),
+        "parameters_sha256": params.sha256,
+        "version": sorabook.__version__,
+        "git_commit": git_commit(root),
+        "built": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def provenance_box(prov: Mapping) -> str:
+    """The provenance box (MyST) shown under each chapter's title, from :func:`provenance`."""
+    from sorabook.book import generated
+
+    return generated.provenance_box(prov)
+
+
+def insert_provenance(path: Path, box: str) -> None:
+    """Put the provenance box right under the page title (first ``# `` heading) of notebook ``path``."""
+    import nbformat
+
+    nb = read_notebook(path)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            continue
+        lines = cell.source.split("\n")
+        title = next((n for n, ln in enumerate(lines) if ln.startswith("# ")), None)
+        if title is None:
+            continue
+        head = "\n".join(lines[: title + 1])
+        rest = "\n".join(lines[title + 1:]).strip("\n")
+        new_cells = [nbformat.v4.new_markdown_cell(head), nbformat.v4.new_markdown_cell(box)]
+        if rest:
+            new_cells.append(nbformat.v4.new_markdown_cell(rest))
+        for n, c in enumerate(new_cells):
+            c["id"] = f"sorabook-head-{n}"  # deterministic, unlike nbformat's random ids
+        nb.cells[i:i + 1] = new_cells
+        break
+    write_notebook(nb, path)
+
+
+def assemble(root: Path, dest: Path, doc: Mapping | None = None, prov: Mapping | None = None,
+             scenarios: Mapping | None = None) -> None:
+    """Stage the book beside the executed notebooks in ``dest``.
+
+    Copies the configuration and the hand-written pages; with a results document
+    ``doc`` it also writes the generated pages (results, the scenario comparison of
+    :func:`scenario_comparison`, or ``scenarios`` when the caller computed it) and the
+    downloadable results files, and with provenance ``prov`` a provenance box at the
+    top of every executed chapter.
+    """
+    from sorabook.book import generated
+
+    for name in CONFIG_FILES:
+        shutil.copyfile(root / name, dest / name)
+    shutil.copytree(root / "book", dest / "book", dirs_exist_ok=True)
+    if doc is None:
+        return
+    book = dest / "book"
+    (book / "results.md").write_text(generated.results_page(doc))
+    (book / "results.json").write_text(json.dumps(doc, indent=2) + "\n")
+    (book / "results.csv").write_text(results_csv(doc))
+    (book / "scenarios.md").write_text(generated.scenarios_page(scenarios or scenario_comparison()))
+    (book / "reproduction.md").write_text(generated.reproduction_page(doc["claims"]))
+    if prov is not None:
+        box = provenance_box(prov)
+        for nb_path in sorted((dest / "notebooks").glob("*.ipynb")):
+            insert_provenance(nb_path, box)
+
+
+def jupyter_book_command() -> list[str]:
+    """The ``jupyter-book`` command of this interpreter's environment."""
+    exe = Path(sys.executable).with_name("jupyter-book")
+    return [str(exe)] if exe.is_file() else [sys.executable, "-m", "jupyter_book.cli.main"]
+
+
+def build_site(staging: Path) -> Path:
+    """Jupyter Book 1.x, strict (``-W -n --keep-going --all``), execution off. Returns the HTML dir.
+
+    Its output goes to ``staging/_logs/jupyter-book.log``; a warning or error raises
+    :class:`BuildError` quoting the first ten.
+    """
+    cmd = [*jupyter_book_command(), "build", str(staging), "--all", "-W", "-n", "--keep-going",
+           "--path-output", str(staging)]
+    env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=staging)
+    (staging / "_logs").mkdir(exist_ok=True)
+    (staging / "_logs" / "jupyter-book.log").write_text(proc.stdout + proc.stderr)
+    if proc.returncode != 0:
+        lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "WARNING" in ln or "ERROR" in ln]
+        shown = "\n  ".join(ln.replace(str(staging) + "/", "") for ln in lines[:10]) or proc.stderr[-2000:]
+        raise BuildError(f"jupyter-book build failed ({len(lines)} warnings or errors):\n  {shown}")
+    return staging / "_build" / "html"
+
+
+def recorded_results(nb_path: Path) -> dict[str, float]:
+    """The results an executed notebook recorded with :func:`sorabook.results.record`, by key."""
+    nb = json.loads(nb_path.read_text())
+    out = {}
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            data = output.get("metadata", {}).get(META_KEY)
+            if data:
+                out[data["key"]] = float(data["value"])
+    return out
+
+
+def _close(a: float, b: float) -> bool:
+    """Equal, or within a relative 1e-12 (the same arithmetic in a kernel and here)."""
+    return a == b or abs(a - b) <= 1e-12 * max(abs(a), abs(b))
+
+
+def collect(nb_dir: Path, params: Params, runs: list[ChapterRun],
+            expected: Mapping[str, float] | None = None) -> dict[str, float]:
+    """The results the executed notebooks recorded, checked against the package.
+
+    Every result defined for a chapter must be recorded by it, with the value that
+    :func:`sorabook.report.compute` gives for the same parameters (``expected``, when
+    the caller computed it already): a mismatch is a bug and fails the build.
+    """
+    from sorabook.results.registry import RESULTS, compute
+
+    recorded: dict[str, float] = {}
+    for run in runs:
+        recorded.update(recorded_results(nb_dir / f"{run.stem}.ipynb"))
+    if expected is None:
+        expected = compute(params, {r.stem for r in runs})
+    missing = sorted(set(expected) - set(recorded))
+    if missing:
+        raise BuildError(f"result {missing[0]!r} is defined for {RESULTS[missing[0]].chapter} but not recorded there")
+    for key, value in expected.items():
+        if not _close(recorded[key], value):
+            raise BuildError(f"result {key!r}: the notebook recorded {recorded[key]!r}, the package computes {value!r}")
+    return {k: recorded[k] for k in expected}
+
+
+def export(html: Path, doc: Mapping) -> None:
+    """Check every result's anchor in the built site ``html``, then write results.json and results.csv."""
+    for key, r in doc["results"].items():
+        page, anchor = r["anchor"].split("#")
+        if f'id="{anchor}"' not in (html / page).read_text():
+            raise BuildError(f"result {key!r}: anchor #{anchor} missing from {page}")
+    (html / "results.json").write_text(json.dumps(doc, indent=2) + "\n")
+    (html / "results.csv").write_text(results_csv(doc))

@@ -1,0 +1,93 @@
+"""The site (sorabook.book.site): pages, provenance boxes, anchors, results.json against the package."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from sorabook import params, report
+from sorabook.book import publish
+
+from conftest import ROOT, run_cli
+
+pytestmark = pytest.mark.build
+
+
+def test_results_json_equals_sorabook_results(default_build):
+    """The site's numbers (recorded by the notebooks) equal the package's (no notebooks)."""
+    site = json.loads((default_build.out / "results.json").read_text())
+    direct = json.loads(run_cli("results", "--format", "json").stdout)
+    assert {k: v["value"] for k, v in site["results"].items()} == {k: v["value"] for k, v in direct["results"].items()}
+    assert site["parameters_sha256"] == direct["parameters_sha256"]
+    assert site["claims"] == direct["claims"]
+
+
+def test_every_anchor_resolves_in_its_page(default_build):
+    doc = json.loads((default_build.out / "results.json").read_text())
+    for key, r in doc["results"].items():
+        page, anchor = r["anchor"].split("#")
+        assert f'id="{anchor}"' in (default_build.out / page).read_text(), key
+
+
+def test_pages_have_no_unresolved_glue_and_no_external_scripts(default_build):
+    for page in default_build.out.rglob("*.html"):
+        html = page.read_text()
+        assert "{glue" not in html, page
+        assert not re.search(r'<script[^>]+src="(https?:)?//', html), page
+        assert not re.search(r'<link[^>]+href="(https?:)?//', html), page
+    chapter = (default_build.out / "notebooks" / "01-latent-compression.html").read_text()
+    assert "1,440" in chapter and "184,320" in chapter
+    assert "mathjax/tex-chtml.js" in chapter
+
+
+def test_results_page_lists_every_result_with_link_and_citation(default_build):
+    page = (default_build.out / "book" / "results.html").read_text()
+    doc = json.loads((default_build.out / "results.json").read_text())
+    for key, r in doc["results"].items():
+        assert f'href="../{r["anchor"]}"' in page, key
+        assert f"result `{key}` =" in page.replace("&#96;", "`"), key
+    assert doc["parameters_sha256"] in page
+    downloads = {p.name for p in (default_build.out / "_downloads").rglob("*") if p.is_file()}
+    assert {"results.json", "results.csv"} <= downloads
+
+
+def test_every_chapter_page_shows_provenance(default_build):
+    doc = json.loads((default_build.out / "results.json").read_text())
+    for stem in report.CHAPTERS:
+        page = (default_build.out / "notebooks" / f"{stem}.html").read_text()
+        assert "Provenance of this page" in page, stem
+        assert doc["parameters_sha256"] in page, stem
+        assert "Show the parameters this chapter ran with" in page, stem  # injected cell, collapsed
+
+
+def test_scenarios_page_compares_every_shipped_scenario(default_build):
+    page = (default_build.out / "book" / "scenarios.html").read_text()
+    for name in params.scenario_names():
+        assert f">{name}<" in page, name
+
+
+def test_anchors_are_stable_across_parameter_changes(default_build, tmp_path):
+    p, scenario = params.resolve(sets=["fps=25", "video_seconds=20"])
+    other = publish.build(p, scenario, tmp_path / "site", cache_dir=tmp_path / "cache", root=ROOT)
+    a = json.loads((default_build.out / "results.json").read_text())
+    b = json.loads((other.out / "results.json").read_text())
+    assert {k: r["anchor"] for k, r in a["results"].items()} == {k: r["anchor"] for k, r in b["results"].items()}
+    assert a["parameters_sha256"] != b["parameters_sha256"]
+    for key, r in b["results"].items():
+        page, anchor = r["anchor"].split("#")
+        assert f'id="{anchor}"' in (other.out / page).read_text(), key
+    page = (other.out / "notebooks" / "01-latent-compression.html").read_text()
+    assert re.search(r"fps(</span>)?</code> = 25", page)  # the provenance box names the changed parameter
+
+
+def test_reproduction_page_gathers_every_claim(default_build):
+    page = (default_build.out / "book" / "reproduction.html").read_text()
+    doc = json.loads((default_build.out / "results.json").read_text())
+    assert len(doc["claims"]) == len(report.check_claims())
+    for stem in {c["chapter"] for c in doc["claims"]}:
+        assert f'href="../notebooks/{stem}.html"' in page, stem
+    table = page[page.index("<table"):page.index("</table>")]
+    assert table.count("<tr") == 1 + len(doc["claims"])
+    assert sum(table.count(f"<strong>{v}</strong>") for v in ("agrees", "approximate", "disagrees")) == len(doc["claims"])
