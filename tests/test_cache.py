@@ -25,8 +25,8 @@ def test_second_call_reads_the_stored_values(tmp_path, monkeypatch):
         calls.append(1)
         return _cheap(params)
 
-    first = resultcache.computed(p, compute)
-    second = resultcache.computed(p, compute)
+    first = resultcache.computed(p, compute, tmp_path / "results")
+    second = resultcache.computed(p, compute, tmp_path / "results")
     assert first == second == _cheap(p)
     assert len(calls) == 1
     assert len(list((tmp_path / "results").glob("*.json"))) == 1
@@ -36,18 +36,18 @@ def test_other_parameters_other_entry(tmp_path, monkeypatch):
     monkeypatch.setenv("SORABOOK_CACHE", str(tmp_path))
     p, _ = resolve()
     q, _ = resolve(sets=["fps=30"])
-    assert resultcache.computed(q, _cheap)["a"] == 30 / 7.0
-    assert resultcache.computed(p, _cheap)["a"] == 24 / 7.0
+    assert resultcache.computed(q, _cheap, tmp_path / "results")["a"] == 30 / 7.0
+    assert resultcache.computed(p, _cheap, tmp_path / "results")["a"] == 24 / 7.0
     assert len(list((tmp_path / "results").glob("*.json"))) == 2
 
 
 def test_unreadable_entry_is_recomputed(tmp_path, monkeypatch):
     monkeypatch.setenv("SORABOOK_CACHE", str(tmp_path))
     p, _ = resolve()
-    resultcache.computed(p, _cheap)
+    resultcache.computed(p, _cheap, tmp_path / "results")
     (entry,) = (tmp_path / "results").glob("*.json")
     entry.write_text("{not json")
-    assert resultcache.computed(p, _cheap) == _cheap(p)
+    assert resultcache.computed(p, _cheap, tmp_path / "results") == _cheap(p)
     assert json.loads(entry.read_text()) == _cheap(p)
 
 

@@ -295,3 +295,12 @@ def test_a_chapter_executes_with_kernels_started_as_jupyter_does_under_cpu_load(
     assert recorded_results(executed), "the chapter recorded no result"
     log = (tmp_path / "dest" / "_logs" / "01-latent-compression.log").read_text()
     assert "Kernel didn't respond" not in log
+
+
+def test_every_module_the_fork_server_preloads_exists():
+    """The server skips a module that fails to import (kernels then start slower, silently): every name
+    in PRELOAD must import, so a renamed module is caught here."""
+    import importlib
+
+    for name in kernels.PRELOAD:
+        importlib.import_module(name)

@@ -193,3 +193,12 @@ def test_a100_has_no_fp8():
 def test_choice_suggests_nearest():
     with pytest.raises(ParamError, match="did you mean 'H100-SXM'"):
         resolve(sets=["gpu=H100-SMX"])
+
+
+def test_the_registrys_gpu_and_precision_choices_are_the_hardware_catalogues():
+    """The registry (bottom layer) lists the GPUs and number formats it accepts; the model's catalogue
+    (sorabook.model.hardware) prices them: the two lists must be the same."""
+    from sorabook.model import hardware
+
+    assert REGISTRY["gpu"].choices == tuple(hardware.GPUS)
+    assert REGISTRY["precision"].choices == tuple(hardware.PRECISIONS)

@@ -1,10 +1,7 @@
-"""The plan (sorabook.book.plan): the project root, parameters cells, the one hashing scheme; and the
-build's layout (module sizes, imports one way)."""
+"""The plan (sorabook.book.plan): the project root, parameters cells, the one hashing scheme (the
+package's layout is tests/test_layers.py's)."""
 
 from __future__ import annotations
-
-import ast
-from pathlib import Path
 
 import pytest
 
@@ -14,7 +11,6 @@ from sorabook.book.plan import BuildError, chapter_parameters
 
 from conftest import ROOT
 
-BOOK = ROOT / "sorabook" / "book"
 HEADER = "---\njupytext:\n  text_representation: {extension: .md, format_name: myst}\n---\n\n"
 
 # What a chapter's text is: (what it declares, or the BuildError message it gives)
@@ -118,39 +114,3 @@ def test_the_project_root_is_found_from_the_package_or_sorabook_root(monkeypatch
 # --- the build's layout -----------------------------------------------------------------------
 
 
-def test_no_build_module_is_over_400_lines():
-    sizes = {p.name: len(p.read_text().splitlines()) for p in BOOK.glob("*.py")}
-    assert {"plan.py", "execute.py", "site.py", "publish.py", "kernels.py", "provisioner.py"} <= set(sizes)
-    assert {name: n for name, n in sizes.items() if n > 400} == {}
-
-
-def _sorabook_imports(path: Path) -> set[str]:
-    """The sorabook modules a file imports (``from sorabook import x`` counts as ``sorabook.x``)."""
-    out = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            out |= {a.name for a in node.names if a.name.startswith("sorabook")}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("sorabook"):
-            packages = {"sorabook", "sorabook.book"}  # ``from PACKAGE import module``
-            out |= {f"{node.module}.{a.name}" if node.module in packages else node.module for a in node.names}
-    return out
-
-
-def test_imports_go_one_way_into_the_build():
-    """The build imports what it needs below it; nothing below it imports the build."""
-    below = {"sorabook", "sorabook.params", "sorabook.report", "sorabook.results", "sorabook.resultcache",
-             "sorabook.generated"}
-    for path in BOOK.glob("*.py"):
-        imported = {m for m in _sorabook_imports(path) if not m.startswith("sorabook.book")}
-        assert imported <= below, f"{path.name} imports {sorted(imported - below)}"
-    order = ["plan", "kernels", "patches", "provisioner", "execute", "site", "publish", "sphinxext"]
-    for path in BOOK.glob("*.py"):
-        if path.stem == "__init__":
-            continue
-        inside = {m.split(".")[2] for m in _sorabook_imports(path) if m.startswith("sorabook.book.")}
-        later = {m for m in inside if order.index(m) >= order.index(path.stem)}
-        assert not later, f"{path.name} imports {sorted(later)}, which come after it"
-    for path in (ROOT / "sorabook").glob("*.py"):
-        if path.name in {"cli.py", "__main__.py"}:  # the command line sits above the build
-            continue
-        assert not any(m.startswith("sorabook.book") for m in _sorabook_imports(path)), path.name

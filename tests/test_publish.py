@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from sorabook import params, report
+from sorabook import params
+from sorabook.results import registry as report
 from sorabook.book import publish
 from sorabook.book.publish import BuildError
 

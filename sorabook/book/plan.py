@@ -4,7 +4,7 @@
 - :func:`chapter_parameters` reads a chapter's ``parameters`` cell with jupytext (the one
   reader of notebooks in the build) and refuses anything but ``name = literal`` lines;
   :func:`remembered_parameters` keeps that reading in the build cache;
-- :func:`digest` is the build's one hashing scheme: the environment key, every chapter's
+- :func:`sorabook.results.cache.digest` is the one hashing scheme: the environment key, every chapter's
   cache key and the site key are digests of their parts;
 - :func:`plan` gives a :class:`ChapterRun` per chapter: the parameters it declares, their
   values, and its cache key.
@@ -16,7 +16,6 @@ raise it without importing upward.
 from __future__ import annotations
 
 import ast
-import hashlib
 import json
 import os
 import subprocess
@@ -27,6 +26,7 @@ from typing import Any, Iterable
 
 import sorabook
 from sorabook.params import Params, Scenario
+from sorabook.results.cache import digest
 
 __all__ = [
     "BuildError",
@@ -60,6 +60,12 @@ def project_root() -> Path:
         if (cand / "_toc.yml").is_file() and (cand / "notebooks").is_dir():
             return cand
     raise BuildError("cannot find the book sources (_toc.yml and notebooks/); run from the repository")
+
+
+def cache_dir(root: Path) -> Path:
+    """The build cache: ``$SORABOOK_CACHE``, else ``ROOT/_build/cache`` (executed chapters, their
+    timings, parsed parameters cells, and ``results/`` for ``sorabook results``)."""
+    return Path(os.environ.get("SORABOOK_CACHE", root / "_build" / "cache"))
 
 
 # --- the parameters cell ------------------------------------------------------------------
@@ -138,21 +144,6 @@ def remembered_parameters(path: Path, environment: str, cache_dir: Path | None) 
 # --- the one hashing scheme ---------------------------------------------------------------
 
 
-def digest(*parts: bytes | str) -> str:
-    """SHA-256 (64 hex digits) of ``parts``, each preceded by its length in bytes.
-
-    The length prefix keeps any two different sequences of parts apart (no separator can
-    be forged by a file's content). Every key of the build is a digest whose first part
-    names what it identifies (``"environment"``, ``"chapter"``, ``"site"``).
-    """
-    h = hashlib.sha256()
-    for part in parts:
-        data = part.encode() if isinstance(part, str) else part
-        h.update(len(data).to_bytes(8, "big"))
-        h.update(data)
-    return h.hexdigest()
-
-
 def _files(paths: Iterable[Path], base: Path) -> list[bytes | str]:
     """Each file's path relative to ``base`` followed by its bytes: the parts of a digest over files."""
     parts: list[bytes | str] = []
@@ -163,7 +154,7 @@ def _files(paths: Iterable[Path], base: Path) -> list[bytes | str]:
 
 def environment_key(root: Path) -> str:
     """What every chapter depends on besides its own text and parameters: the package's source,
-    scenarios and data (:func:`sorabook.resultcache.package_files`), the dependency lock
+    scenarios and data (:func:`sorabook.results.cache.package_files`), the dependency lock
     ``requirements.lock`` (absent: empty) and the Python version."""
     from sorabook.results.cache import package_files
 

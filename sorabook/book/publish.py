@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from sorabook.book import site
 from sorabook.book.execute import execute, worker_pool
-from sorabook.book.plan import BuildError, ChapterRun, plan, project_root, site_key
+from sorabook.book.plan import BuildError, ChapterRun, cache_dir as default_cache_dir, plan, project_root, site_key
 from sorabook.params import Params, Scenario
 from sorabook.results.export import results_document
 
@@ -131,7 +131,7 @@ def build(
     from sorabook.results.registry import CHAPTERS, compute
 
     root = root or project_root()
-    cache_dir = cache_dir or Path(os.environ.get("SORABOOK_CACHE", root / "_build" / "cache"))
+    cache_dir = cache_dir or default_cache_dir(root)
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     timings = {}

@@ -34,6 +34,17 @@ def results_table(doc: dict) -> str:
     return head + "\n" + table(rows, right=(1,))
 
 
+def _cache_folder():
+    """Where ``sorabook results`` keeps computed values: ``results/`` of the build cache of the
+    project holding the package (or ``$SORABOOK_CACHE``), none outside a project."""
+    from sorabook.book.plan import BuildError, cache_dir, project_root
+
+    try:
+        return cache_dir(project_root()) / "results"
+    except BuildError:
+        return None
+
+
 def run(args) -> int:
     """Print the results (exit 1 with one line if a result falls outside its domain)."""
     from sorabook.results import cache
@@ -45,7 +56,7 @@ def run(args) -> int:
     if args.draws is not None or args.seed is not None:
         raise UsageError("sorabook results: --draws and --seed go with --uncertainty (see --help)")
     params, scenario = resolve_args(args)
-    doc = results_document(params, scenario, cache.computed(params, compute), site=False)
+    doc = results_document(params, scenario, cache.computed(params, compute, _cache_folder()), site=False)
     if args.format == "json":
         print(json.dumps(doc, indent=2))
     elif args.format == "csv":
@@ -78,7 +89,7 @@ def _uncertainty(args) -> int:
     if changes:
         origin = "--" + next(iter(changes)) if len(changes) == 1 else "the command line"
         params = params.replace(**validate(changes, origin))
-    values = cache.computed(params, compute)  # one cache entry per parameter set: every result
+    values = cache.computed(params, compute, _cache_folder())  # one cache entry per parameter set: every result
     chapter8 = {k: v for k, v in values.items() if RESULTS[k].chapter.endswith("uncertainty")}
     doc = results_document(params, scenario, chapter8, site=False)
     if args.format == "json":

@@ -19,22 +19,11 @@ import sys
 from pathlib import Path
 from typing import Callable, Mapping
 
-__all__ = ["cache_folder", "computed", "key", "package_files"]
+__all__ = ["computed", "digest", "key", "package_files"]
 
 #: Entries kept; the oldest beyond this are removed when a new one is written.
 MAX_ENTRIES = 200
 _PACKAGE = Path(__file__).resolve().parents[1]
-
-
-def cache_folder() -> Path | None:
-    """``$SORABOOK_CACHE/results``, else ``_build/cache/results`` of the repository holding the package."""
-    env = os.environ.get("SORABOOK_CACHE")
-    if env:
-        return Path(env) / "results"
-    root = _PACKAGE.parent
-    if (root / "_toc.yml").is_file() and (root / "notebooks").is_dir():
-        return root / "_build" / "cache" / "results"
-    return None
 
 
 def package_files() -> list[Path]:
@@ -44,21 +33,32 @@ def package_files() -> list[Path]:
                   if p.suffix in {".py", ".yaml", ".json"} and "__pycache__" not in p.parts)
 
 
-def key(params_sha256: str, numpy_version: str) -> str:
-    """Hash of the parameter values, the package source and data (``.py``, ``.yaml``, ``.json``), Python and NumPy."""
+def digest(*parts: bytes | str) -> str:
+    """SHA-256 (64 hex digits) of ``parts``, each preceded by its length in bytes: the one hashing
+    scheme of the project (this cache's keys and every key of the build).
+
+    The length prefix keeps any two different sequences of parts apart (no separator can be
+    forged by a file's content). The first part names what a key identifies.
+    """
     h = hashlib.sha256()
-    for part in (params_sha256, sys.version, numpy_version):
-        h.update(part.encode() + b"\0")
-    for path in package_files():
-        h.update(str(path.relative_to(_PACKAGE)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
     return h.hexdigest()
 
 
-def computed(params, compute: Callable[[object], Mapping[str, float]]) -> dict[str, float]:
-    """``compute(params)``, or the values it gave before for the same inputs."""
+def key(params_sha256: str, numpy_version: str) -> str:
+    """Key of the parameter values, the package source and data (``.py``, ``.yaml``, ``.json``), Python and NumPy."""
+    files = [part for path in package_files() for part in (str(path.relative_to(_PACKAGE)), path.read_bytes())]
+    return digest("results", params_sha256, sys.version, numpy_version, *files)
+
+
+def computed(params, compute: Callable[[object], Mapping[str, float]], folder: Path | None) -> dict[str, float]:
+    """``compute(params)``, or the values it gave before for the same inputs, kept in ``folder``
+    (the caller's choice: ``sorabook results`` uses the build cache's ``results/``; None: no cache)."""
     import numpy
 
-    folder = cache_folder()
     if folder is None:
         return dict(compute(params))
     path = folder / f"{key(params.sha256, numpy.__version__)}.json"
