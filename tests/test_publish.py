@@ -95,6 +95,25 @@ def test_failing_chapter_keeps_previous_site(tmp_path, book_copy):
     assert leftovers == []
 
 
+def test_a_result_outside_its_domain_stops_the_build_and_keeps_the_site(tmp_path, book_copy, monkeypatch):
+    """Issue 15: a value outside its domain is never published; exit 1 with the result's name, and the
+    previous site stays (here a definition is made to give -1 in this process)."""
+    import dataclasses
+
+    cache = tmp_path / "cache"
+    out = tmp_path / "site"
+    p, scenario = params.resolve(sets=["fps=30"])
+    publish.build(p, scenario, out, cache_dir=cache, root=book_copy)
+    before = tree_snapshot(out)
+    spec = report.RESULTS["latent-frames"]
+    monkeypatch.setitem(report.RESULTS, "latent-frames", dataclasses.replace(spec, compute=lambda q: -1.0))
+    q, _ = params.resolve(sets=["fps=25"])
+    with pytest.raises(BuildError, match=r"result 'latent-frames' came out as -1.0 with parameters fps=25.0; "
+                                         r"expected a finite number > 0"):
+        publish.build(q, scenario, out, cache_dir=cache, root=book_copy)
+    assert tree_snapshot(out) == before
+
+
 def test_publish_swaps_the_new_site_in_and_leaves_nothing_beside_it(tmp_path):
     old, new = tmp_path / "site", tmp_path / "html"
     old.mkdir()

@@ -26,6 +26,7 @@ from sorabook.book.execute import execute, worker_pool
 from sorabook.book.plan import BuildError, ChapterRun, cache_dir as default_cache_dir, plan, project_root, site_key
 from sorabook.params import Params, Scenario
 from sorabook.results.export import results_document
+from sorabook.results.specs import DomainError
 
 __all__ = ["BuildError", "BuildResult", "build", "locked", "publish", "site_is_current"]
 
@@ -170,7 +171,10 @@ def build(
                     ready=lambda path: site.insert_provenance(path, box))
             timings["execute"] = time.perf_counter() - t0 - timings["plan"]
             t1 = time.perf_counter()
-            expected, scenarios = package()
+            try:
+                expected, scenarios = package()
+            except DomainError as err:  # a result outside its domain is never published
+                raise BuildError(str(err)) from None
             doc = results_document(params, scenario, site.collect(staging / "notebooks", params, runs, expected))
             site.assemble(root, staging, doc, scenarios=scenarios)
             timings["assemble"] = time.perf_counter() - t1
