@@ -223,7 +223,7 @@ def main(argv=None) -> int:
         pm = papermill_rate(work, "05-fleet-forecast", 3)
         figures["sweep_scenarios_per_s"], figures["papermill_scenarios_per_s"] = vec, pm
         figures["sweep_speedup"] = vec / pm
-        from sorabook import uncertainty as U
+        from sorabook.results import uncertainty as U
 
         mc = []
         for _ in range(3):
