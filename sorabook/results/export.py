@@ -3,6 +3,7 @@ anchor, the parameters and their SHA-256, the versions, the claims) and ``result
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import sys
@@ -17,11 +18,10 @@ __all__ = ["results_csv", "results_document", "versions"]
 
 def versions(site: bool = True) -> dict[str, str]:
     """Versions of the tools that make the numbers (and, with ``site``, the pages); NumPy's where it is
-    installed (the live page computes without it)."""
+    installed (the live page computes without it), read without importing it."""
     out = {"python": sys.version.split()[0], "sorabook": sorabook.__version__}
-    numpy = sys.modules.get("numpy")
-    if numpy is not None:
-        out["numpy"] = numpy.__version__
+    with contextlib.suppress(PackageNotFoundError):
+        out["numpy"] = version("numpy")
     if site:
         for dist in ("matplotlib", "papermill", "jupytext", "jupyter-book", "sphinx", "myst-nb"):
             try:
