@@ -80,7 +80,7 @@ def add(sub) -> None:
     p = sub.add_parser("predict", help="predict compute, time and energy of one generated video",
                        description="Predict the transformer compute, GPU time and energy of generating one "
                                    "video with a diffusion transformer (a preset or an architecture given by flags).")
-    p.__class__ = _HelpWithPresets
+    p.__class__ = _HelpWithPresets  # argparse makes every subparser of one class; this one adds the list
     p.add_argument("--model", metavar="NAME", help="a preset (listed below); flags below override it")
     arch = p.add_argument_group("architecture (without --model: --layers, --hidden and --heads are required)")
     for flag, dest, kind, text in _ARCH_FLAGS:
