@@ -4,6 +4,7 @@ parameter options, reading a registry parameter from a command-line flag, and pl
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from typing import Any, Callable, Sequence
 
@@ -18,6 +19,7 @@ class Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line (no usage dump) and exit 2."""
 
     def error(self, message: str):
+        """Raise the one-line UsageError (``main`` makes it one bounded line with escapes)."""
         raise UsageError(f"{self.prog}: {message} (see --help)")
 
 
@@ -42,6 +44,7 @@ def registry_value(name: str, flag: str) -> Callable[[str], Any]:
     """An argparse type that reads a flag's text as the registry parameter ``name`` reads a ``--set``
     value (same number reading, range, choices and suggestions; the message names the flag)."""
     def parse(text: str) -> Any:
+        """``text`` read and checked as the parameter (UsageError naming the flag)."""
         from sorabook.params import ParamError, parse_set, validate
 
         try:
@@ -54,16 +57,24 @@ def registry_value(name: str, flag: str) -> Callable[[str], Any]:
 
 
 def whole(low: int, high: int | None = None) -> Callable[[str], int]:
-    """An argparse type: a whole number from ``low`` (to ``high``)."""
+    """An argparse type: a whole number from ``low`` (to ``high``), read by the one number reader
+    (:func:`sorabook.params.literals.read_number`: ``08`` is 8, ``1e3`` is 1000, a 400-digit number
+    is out of range, not an overflow)."""
     expected = f"a whole number >= {low}" if high is None else f"a whole number from {low} to {high}"
 
     def parse(text: str) -> int:
-        try:
-            n = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"got {text!r}; expected {expected}") from None
+        """``text`` as a whole number in range, or ArgumentTypeError (one line, the text quoted)."""
+        from sorabook.params.literals import Unbounded, digits_text, quote, read_number
+
+        n = read_number(text)
+        if isinstance(n, Unbounded) and n.whole:
+            raise argparse.ArgumentTypeError(f"got {digits_text(n.text)}, out of range; expected {expected}")
+        if isinstance(n, float) and math.isfinite(n) and n.is_integer():
+            n = int(n)
+        if not isinstance(n, int):
+            raise argparse.ArgumentTypeError(f"got {quote(text)}; expected {expected}")
         if n < low or (high is not None and n > high):
-            raise argparse.ArgumentTypeError(f"got {n}; expected {expected}")
+            raise argparse.ArgumentTypeError(f"got {digits_text(text)}, out of range; expected {expected}")
         return n
 
     return parse

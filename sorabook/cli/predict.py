@@ -13,40 +13,51 @@ from sorabook.cli.common import Parser, UsageError, registry_value, table, whole
 __all__ = ["add", "run"]
 
 
+#: The largest width, depth or token count an architecture flag accepts (far beyond any model; it
+#: keeps every count finite in a float).
+_ARCH_MAX = 10**9
+
+#: The largest patch or autoencoder compression per axis.
+_TRIPLE_MAX = 4096
+
+
 def _positive(text: str) -> float:
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"got {text!r}; expected a finite number > 0") from None
-    if not (0 < x < math.inf):
-        raise argparse.ArgumentTypeError(f"got {text}; expected a finite number > 0")
-    return x
+    """An argparse type: a finite number > 0, read by the one number reader."""
+    from sorabook.params.literals import digits_text, quote, read_number
+
+    x = read_number(text)
+    if x is None:
+        raise argparse.ArgumentTypeError(f"got {quote(text)}; expected a finite number > 0")
+    if not (0 < x < math.inf) or x > 1e12:
+        raise argparse.ArgumentTypeError(f"got {digits_text(text)}, out of range; expected a finite number > 0 "
+                                         "and <= 1e12")
+    return float(x)
 
 
 def _triple(text: str) -> tuple[int, int, int]:
-    parts = text.replace("x", ",").split(",")
-    try:
-        out = tuple(int(q) for q in parts)
-    except ValueError:
-        out = ()
-    if len(out) != 3 or min(out) < 1:
-        raise argparse.ArgumentTypeError(f"got {text!r}; expected three whole numbers >= 1 as T,H,W (e.g. 4,8,8)")
-    return out  # type: ignore[return-value]
+    """An argparse type: three whole numbers from 1 to 4096 as ``T,H,W`` (or ``TxHxW``)."""
+    from sorabook.params.literals import quote, read_number
+
+    parts = [read_number(q) for q in text.replace("x", ",").split(",")]
+    if len(parts) != 3 or not all(isinstance(q, int) and 1 <= q <= _TRIPLE_MAX for q in parts):
+        raise argparse.ArgumentTypeError(f"got {quote(text)}; expected three whole numbers from 1 to {_TRIPLE_MAX} "
+                                         "as T,H,W (e.g. 4,8,8)")
+    return tuple(parts)  # type: ignore[return-value]
 
 
 #: Architecture flags: (flag, VideoDiT field, type, help). They define a model, not an assumption.
 _ARCH_FLAGS = (
-    ("--layers", "layers", whole(1), "transformer blocks"),
-    ("--hidden", "hidden", whole(1), "model width d"),
-    ("--heads", "heads", whole(1), "attention heads"),
-    ("--head-dim", "head_dim", whole(1), "width per head (default hidden / heads)"),
-    ("--mlp-hidden", "mlp_hidden", whole(1), "MLP hidden width (default mlp-ratio x hidden)"),
+    ("--layers", "layers", whole(1, _ARCH_MAX), "transformer blocks"),
+    ("--hidden", "hidden", whole(1, _ARCH_MAX), "model width d"),
+    ("--heads", "heads", whole(1, _ARCH_MAX), "attention heads"),
+    ("--head-dim", "head_dim", whole(1, _ARCH_MAX), "width per head (default hidden / heads)"),
+    ("--mlp-hidden", "mlp_hidden", whole(1, _ARCH_MAX), "MLP hidden width (default mlp-ratio x hidden)"),
     ("--mlp-ratio", "mlp_ratio", _positive, "MLP hidden width over d (default 4)"),
     ("--patch", "patch", _triple, "patch T,H,W in latent positions (default 1,2,2)"),
     ("--vae-compression", "vae", _triple, "autoencoder compression T,H,W (default 4,8,8)"),
-    ("--latent-channels", "latent_channels", whole(1), "latent channels (default 16)"),
-    ("--text-tokens", "text_tokens", whole(1), "text tokens (with --text-mode joint or cross)"),
-    ("--text-dim", "text_dim", whole(1), "width of the text features projected to d"),
+    ("--latent-channels", "latent_channels", whole(1, _ARCH_MAX), "latent channels (default 16)"),
+    ("--text-tokens", "text_tokens", whole(1, _ARCH_MAX), "text tokens (with --text-mode joint or cross)"),
+    ("--text-dim", "text_dim", whole(1, _ARCH_MAX), "width of the text features projected to d"),
 )
 
 #: Video and hardware flags: (flag, destination, registry parameter, metavar, help).
@@ -69,6 +80,7 @@ class _HelpWithPresets(Parser):
     """The predict parser: its ``--help`` ends with the presets (loaded only when help is asked for)."""
 
     def format_help(self) -> str:
+        """The help text, ending with the preset names."""
         from sorabook.model import presets
 
         self.epilog = "presets: " + ", ".join(presets.PRESETS)
@@ -102,13 +114,14 @@ def add(sub) -> None:
 def _inputs(args):
     """The preset, the model and the video from the arguments (UsageError if incomplete)."""
     from sorabook.model import presets, transformer
+    from sorabook.params.literals import quote
 
     changes = {k[5:]: v for k, v in vars(args).items() if k.startswith("arch_") and v is not None}
     if args.model is not None:
         try:
             preset = presets.get_preset(args.model)
-        except KeyError as err:
-            raise UsageError(f"predict: {err.args[0]}") from None
+        except KeyError as err:  # the name is shown quoted, one line, shortened
+            raise UsageError("predict: " + err.args[0].replace(repr(args.model), quote(args.model), 1)) from None
         model = preset.model
         if changes:
             model = model.with_(name=model.name + " (modified)", **changes)
@@ -165,6 +178,8 @@ def run(args) -> int:
                             args.gpu or "H100-SXM", args.gpus or 1, mfu, args.precision or "bf16", v["fps"])
     except (transformer.ShapeError, ValueError) as err:
         raise UsageError(f"predict: {err}") from None
+    except OverflowError:
+        raise UsageError("predict: the counts overflow a float for these inputs; expected smaller sizes") from None
     _check_finite(r)
     r["counted_as"] = _counted_as(model, r)
     mfu_note = "fitted to measured end-to-end runs, chapter 6" if args.mfu is None else "given"
@@ -190,9 +205,11 @@ def run(args) -> int:
 
 
 def _table(r: dict) -> str:
+    """A prediction as the plain-text table with its assumptions and sources."""
     from sorabook.results.specs import format_value as fv
 
     def g(x, fmt=".4g"):
+        """A number for the table (``n/a`` when absent)."""
         return "n/a" if x is None else fv(float(x), fmt)
 
     length = f" ({g(r['video_seconds'], '.3g')} s of video)" if r["video_seconds"] else ""

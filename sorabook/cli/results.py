@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 
-from sorabook.cli.common import UsageError, add_param_args, resolve_args, table
+from sorabook.cli.common import UsageError, add_param_args, registry_value, resolve_args, table
 
 __all__ = ["add", "results_table", "run"]
 
@@ -18,8 +18,10 @@ def add(sub) -> None:
     r.add_argument("--format", choices=("table", "json", "csv"), default="table")
     r.add_argument("--uncertainty", action="store_true",
                    help="print 5/50/95 percentiles of the headline results (Monte Carlo, chapter 8)")
-    r.add_argument("--draws", metavar="N", help="Monte Carlo draws (with --uncertainty; default: the parameter)")
-    r.add_argument("--seed", metavar="S", help="Monte Carlo seed (with --uncertainty; default: the parameter)")
+    r.add_argument("--draws", metavar="N", type=registry_value("draws", "--draws"),
+                   help="Monte Carlo draws (with --uncertainty; default: the parameter)")
+    r.add_argument("--seed", metavar="S", type=registry_value("seed", "--seed"),
+                   help="Monte Carlo seed (with --uncertainty; default: the parameter)")
 
 
 def results_table(doc: dict) -> str:
@@ -66,29 +68,17 @@ def run(args) -> int:
     return 0
 
 
-def _number(text: str):
-    """A command-line number as int or float when it reads as one (else the text, refused by the check)."""
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
-
-
 def _uncertainty(args) -> int:
     """``sorabook results --uncertainty``: chapter 8's results (the Monte Carlo's percentiles), in the
     same schema, table and formats as every other result; ``--draws``/``--seed`` set those parameters."""
-    from sorabook.params import validate
     from sorabook.results import cache
     from sorabook.results.export import results_csv, results_document
     from sorabook.results.registry import RESULTS, compute
 
     params, scenario = resolve_args(args)
-    changes = {k: _number(v) for k, v in (("draws", args.draws), ("seed", args.seed)) if v is not None}
-    if changes:
-        origin = "--" + next(iter(changes)) if len(changes) == 1 else "the command line"
-        params = params.replace(**validate(changes, origin))
+    changes = {k: v for k, v in (("draws", args.draws), ("seed", args.seed)) if v is not None}
+    if changes:  # each already read and checked as its parameter by registry_value
+        params = params.replace(**changes)
     values = cache.computed(params, compute, _cache_folder())  # one cache entry per parameter set: every result
     chapter8 = {k: v for k, v in values.items() if RESULTS[k].chapter.endswith("uncertainty")}
     doc = results_document(params, scenario, chapter8, site=False)

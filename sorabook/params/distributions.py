@@ -19,6 +19,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from sorabook.params.literals import quote
 from sorabook.params.param import ParamError, fmt, show
 from sorabook.params.table import REGISTRY, suggest
 
@@ -227,7 +228,7 @@ def parse_uncertainty(data: Any, origin: str = "uncertainty") -> dict[str, Distr
     out = {}
     for name, spec in data.items():
         if not isinstance(name, str) or name not in REGISTRY:
-            raise ParamError(f"{where}: unknown parameter {str(name)!r}{suggest(str(name))}; "
+            raise ParamError(f"{where}: unknown parameter {quote(str(name))}{suggest(str(name))}; "
                              "`sorabook params` lists them all")
         param = REGISTRY[name]
         if param.kind not in ("float", "int") or name in ("seed", "draws"):
@@ -240,7 +241,7 @@ def parse_uncertainty(data: Any, origin: str = "uncertainty") -> dict[str, Distr
                              "with dist, low, high (and mode for triangular)")
         for key in spec:
             if key not in _DIST_KEYS:
-                raise ParamError(f"{where}: parameter '{name}': unknown key {str(key)!r}; expected "
+                raise ParamError(f"{where}: parameter '{name}': unknown key {quote(str(key))}; expected "
                                  + ", ".join(_DIST_KEYS))
         kind = spec.get("dist")
         if kind not in DISTRIBUTION_KINDS:

@@ -11,7 +11,9 @@ import math
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-__all__ = ["Param", "ParamError", "fmt", "show"]
+from sorabook.params.literals import Unbounded, digits_text, int_digits, quote
+
+__all__ = ["Param", "ParamError", "fmt", "show", "shown_number"]
 
 
 class ParamError(ValueError):
@@ -71,6 +73,7 @@ class Param:
         where = f" (from {origin})" if origin else ""
 
         def fail(why: str = "") -> ParamError:
+            """The one-line error: this parameter, its origin, ``why`` (or the value), the expectation."""
             return ParamError(
                 f"parameter '{self.name}'{where}: {why or 'got ' + show(value)}; "
                 f"expected {self.expectation()}"
@@ -85,7 +88,10 @@ class Param:
                 return {}
             if not isinstance(value, Mapping):
                 raise fail()
-            out = json.loads(json.dumps(value))  # a plain, JSON-able copy
+            try:  # a plain, JSON-able copy, -0.0 read as 0.0
+                out = _plain(json.loads(json.dumps(value)))
+            except (TypeError, ValueError, RecursionError):
+                raise fail("got a mapping holding values that are not text, numbers, lists or mappings") from None
             for spec in out.values():  # each distribution keeps where it was set
                 if isinstance(spec, dict) and origin and "source" not in spec:
                     spec["source"] = origin
@@ -104,34 +110,64 @@ class Param:
         # numbers
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise fail()
+        if isinstance(value, Unbounded) and value.whole:
+            raise fail(f"got {shown_number(value)}, out of range")
         if isinstance(value, float) and not math.isfinite(value):
-            raise fail(f"got {value}, which is not a finite number")
-        if self.kind == "int":
-            if isinstance(value, float):
-                if not value.is_integer():
-                    raise fail()
-                value = int(value)
-        else:
-            value = float(value)
+            raise fail(f"got {shown_number(value)}, which is not a finite number")
+        if self.kind == "int" and isinstance(value, float) and not value.is_integer():
+            raise fail()
+        # the range is checked on the value as given: a 400-digit whole number compares exactly
+        # (converting it to a float first would overflow)
         if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
             raise fail(f"got {fmt(value)}, out of range")
         if self.high is not None and value > self.high:
             raise fail(f"got {fmt(value)}, out of range")
-        return value
+        if self.kind == "int":
+            return int(value)
+        return float(value) + 0.0  # + 0.0 turns -0.0 into 0.0: one value, one SHA-256
+
+
+def _plain(value: Any) -> Any:
+    """A JSON value with every ``-0.0`` replaced by ``0.0`` (the same number, the same hash)."""
+    if isinstance(value, float):
+        return value + 0.0
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 def fmt(x: float | None) -> str:
+    """A number as shown in a message or a table: whole numbers plainly, others in ``g`` notation;
+    a whole number too large for a float by its number of digits."""
     if x is None:
         return "?"
     if isinstance(x, float) and x.is_integer() and abs(x) < 1e15:
         return str(int(x))
+    if isinstance(x, int) and not isinstance(x, bool):
+        if abs(x) < 10**15:
+            return str(x)
+        try:
+            return f"{float(x):g}"
+        except OverflowError:
+            return f"{'minus ' if x < 0 else ''}a {int_digits(x):,}-digit number"
     return f"{x:g}"
 
 
+def shown_number(x: float) -> str:
+    """A non-finite number as shown in a message: as the person wrote it when it was read from
+    text too large to hold (``1e309``, ``a 5,000-digit number``), else ``inf``/``-inf``/``nan``."""
+    if isinstance(x, Unbounded):
+        return digits_text(x.text)
+    return str(x)
+
+
 def show(value: Any) -> str:
+    """What a refused value was, in words: ``the text '...'`` (shortened, control characters
+    escaped), ``the boolean true``, ``a list``, ``a mapping``, ``an empty value`` or the number."""
     if isinstance(value, str):
-        text = value if len(value) <= 40 else value[:37] + "..."
-        return f"the text {text!r}"
+        return f"the text {quote(value, 40)}"
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
     if isinstance(value, (list, tuple)):
@@ -140,5 +176,10 @@ def show(value: Any) -> str:
         return "a mapping"
     if value is None:
         return "an empty value"
-    return repr(value)
-
+    if isinstance(value, float) and not math.isfinite(value):
+        return shown_number(value)
+    if isinstance(value, int):
+        return fmt(value)
+    if isinstance(value, float):
+        return repr(value + 0.0)
+    return f"a value of type {type(value).__name__}"

@@ -13,6 +13,7 @@ import json
 from typing import Any, Mapping
 
 from sorabook.params.distributions import parse_uncertainty
+from sorabook.params.literals import quote
 from sorabook.params.param import ParamError, show
 from sorabook.params.table import REGISTRY, suggest
 
@@ -33,7 +34,7 @@ def validate(values: Mapping[str, Any], origin: str = "") -> dict[str, Any]:
         if not isinstance(name, str) or name not in REGISTRY:
             where = f" in {origin}" if origin else ""
             raise ParamError(
-                f"unknown parameter {str(name)!r}{where}{suggest(str(name))}; "
+                f"unknown parameter {quote(str(name))}{where}{suggest(str(name))}; "
                 "`sorabook params` lists them all"
             )
         param = REGISTRY[name]
@@ -116,9 +117,21 @@ class Params(Mapping):
 
 
 def params_sha256(values: Mapping[str, Any]) -> str:
-    """SHA-256 of the canonical JSON of a parameter mapping (sorted keys)."""
-    text = json.dumps(dict(values), sort_keys=True, separators=(",", ":"))
+    """SHA-256 of the canonical JSON of a parameter mapping (sorted keys; ``-0.0`` is ``0.0``, the
+    same number, so the same hash)."""
+    text = json.dumps(_canonical(dict(values)), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    """``value`` with every float ``-0.0`` (in lists and mappings too) replaced by ``0.0``."""
+    if isinstance(value, float):
+        return value + 0.0
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _canonical(v) for k, v in value.items()}
+    return value
 
 
 def from_namespace(namespace: Mapping[str, Any]) -> Params:
