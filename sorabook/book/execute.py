@@ -155,12 +155,23 @@ def write_notebook(nb, path: Path) -> None:
 
 
 def finish_notebook(path: Path, source_rel: str) -> None:
-    """Tidy an executed notebook: input path, no timings, parameter cells shown as the page needs."""
+    """Tidy an executed notebook: input and output paths relative to the project, no timings,
+    cell ids ``cell-N`` by position, parameter cells shown as the page needs.
+
+    What is left depends only on the chapter and what it printed, so two builds of the same
+    inputs publish the same ``_sources/notebooks/*.ipynb``: jupytext gives every cell a random id
+    each time it reads a chapter, and papermill records the staging folder's (random) path.
+    """
     nb = read_notebook(path)
-    nb.metadata.setdefault("papermill", {})["input_path"] = source_rel
-    nb.metadata["papermill"].pop("start_time", None)
-    nb.metadata["papermill"].pop("end_time", None)
-    nb.metadata["papermill"].pop("duration", None)
+    meta = nb.metadata.setdefault("papermill", {})
+    meta["input_path"] = source_rel
+    meta["output_path"] = Path(source_rel).with_suffix(".ipynb").as_posix()
+    meta.pop("start_time", None)
+    meta.pop("end_time", None)
+    meta.pop("duration", None)
+    if (nb.nbformat, nb.nbformat_minor) >= (4, 5):  # cell ids exist from nbformat 4.5 on
+        for n, cell in enumerate(nb.cells):
+            cell["id"] = f"cell-{n}"
     for cell in nb.cells:
         tags = cell.metadata.get("tags", [])
         if "injected-parameters" in tags and "hide-input" not in tags:

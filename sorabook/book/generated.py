@@ -7,12 +7,13 @@ package (a user's scenario description, parameter values) passes through
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 
 from sorabook.book.page import code, escape, table_markdown
 from sorabook.results.specs import format_value
 
-__all__ = ["citation_line", "provenance_box", "reproduction_page", "results_page", "scenarios_page"]
+__all__ = ["citation_line", "provenance_box", "reproduction_page", "results_page", "scenarios_page", "stamp"]
 
 
 def citation_line(doc: Mapping, key: str) -> str:
@@ -28,6 +29,21 @@ def _value(value: Any) -> str:
     return str(value)
 
 
+def stamp(built: str) -> str:
+    """The build's time stamp ``YYYY-MM-DD HH:MM UTC`` as an empty ``<time>`` element holding it in
+    its ``datetime`` attribute.
+
+    Sphinx's search index takes the words of a page's text, and of raw HTML without its tags, so
+    the stamp is no search word and ``searchindex.js`` does not change with the hour of the
+    build; :func:`sorabook.book.site.fill_stamps` writes the text into the built page. Any other
+    text is returned escaped, as text.
+    """
+    m = re.fullmatch(r"(\d{4}-\d\d-\d\d) (\d\d:\d\d) UTC", built)
+    if m is None:
+        return escape(built)
+    return f'<time class="sorabook-built" datetime="{m[1]}T{m[2]}Z"></time>'
+
+
 def provenance_box(prov: Mapping) -> str:
     """The box at the top of every chapter page: what this page was computed with."""
     diffs = prov["differences"]
@@ -41,7 +57,7 @@ def provenance_box(prov: Mapping) -> str:
         f"- **Parameters that differ from the article's:** {changed}",
         f"- **Parameters sha256:** `{prov['parameters_sha256']}`",
         f"- **Built with:** sorabook {escape(prov['version'])}, git commit {code(commit)}, "
-        f"on {escape(prov['built'])}",
+        f"on {stamp(prov['built'])}",
         "- The collapsed *injected parameters* cell under **Inputs** holds every value this chapter ran with; "
         "{doc}`/book/results` lists every result of this build and {doc}`/book/rerun` how to re-run it.",
         ":::",

@@ -4,6 +4,9 @@
   (results, scenarios, reproduction) and the downloadable results beside the executed
   notebooks; :func:`insert_provenance` puts the provenance box under each chapter's title;
 - :func:`build_site` runs Jupyter Book 1.x on the staging folder, strictly, execution off;
+- :func:`build_time` is the build's time stamp (``$SOURCE_DATE_EPOCH`` when set); the box
+  carries it as an empty ``<time>`` element, outside the text Sphinx indexes for search, and
+  :func:`fill_stamps` writes it into the built pages (so two builds differ at most there);
 - :func:`collect` gathers what the notebooks recorded, checked against
   :func:`sorabook.report.compute`; :func:`export` writes ``results.json`` and
   ``results.csv`` once every result's anchor is found in the built pages.
@@ -14,6 +17,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,15 +27,17 @@ from typing import Mapping
 import sorabook
 from sorabook.book.execute import read_notebook, write_notebook
 from sorabook.book.plan import CONFIG_FILES, BuildError, ChapterRun, git_commit
-from sorabook.params import Params, Scenario
+from sorabook.params import ParamError, Params, Scenario
 from sorabook.book.page import META_KEY
 from sorabook.results.export import results_csv
 
 __all__ = [
     "assemble",
     "build_site",
+    "build_time",
     "collect",
     "export",
+    "fill_stamps",
     "insert_provenance",
     "jupyter_book_command",
     "provenance",
@@ -53,8 +59,31 @@ def scenario_comparison() -> dict[str, dict]:
     return out
 
 
+#: The largest ``SOURCE_DATE_EPOCH`` a date can show: 9999-12-31 23:59:59 UTC.
+_LAST_EPOCH = 253_402_300_799
+
+
+def build_time() -> str:
+    """The build's time stamp, ``YYYY-MM-DD HH:MM UTC``: ``$SOURCE_DATE_EPOCH`` when it is set and
+    not empty (reproducible builds: two builds then give the same pages), else the current time.
+
+    A value that is not a whole number of seconds from 0 to 253402300799 raises :class:`ParamError`.
+    """
+    text = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not text:
+        when = _dt.datetime.now(_dt.timezone.utc)
+    else:
+        if not re.fullmatch(r"[0-9]{1,12}", text) or int(text) > _LAST_EPOCH:
+            shown = repr(text) if len(text) <= 40 else repr(text[:40]) + "..."
+            raise ParamError(f"SOURCE_DATE_EPOCH={shown}: expected a whole number of seconds since "
+                             f"1970-01-01 UTC, from 0 to {_LAST_EPOCH} (or leave it unset)")
+        when = _dt.datetime.fromtimestamp(int(text), _dt.timezone.utc)
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
 def provenance(root: Path, params: Params, scenario: Scenario) -> dict:
-    """What a build was made with: scenario, changed parameters, hash, version, commit, date (UTC)."""
+    """What a build was made with: scenario, changed parameters, hash, version, commit, date
+    (UTC, :func:`build_time`)."""
     return {
         "scenario": scenario.name,
         "description": scenario.description,
@@ -62,7 +91,7 @@ def provenance(root: Path, params: Params, scenario: Scenario) -> dict:
         "parameters_sha256": params.sha256,
         "version": sorabook.__version__,
         "git_commit": git_commit(root),
-        "built": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "built": build_time(),
     }
 
 
@@ -132,8 +161,30 @@ def jupyter_book_command() -> list[str]:
     return [str(exe)] if exe.is_file() else [sys.executable, "-m", "jupyter_book.cli.main"]
 
 
+#: The time stamp of a provenance box as Jupyter Book writes it: an empty ``<time>`` element.
+_STAMP = re.compile(r'<time class="sorabook-built" datetime="(\d{4}-\d\d-\d\d)T(\d\d:\d\d)Z"></time>')
+
+
+def fill_stamps(html: Path) -> None:
+    """Write each provenance box's time stamp into the built pages under ``html``.
+
+    The box (:func:`sorabook.book.generated.provenance_box`) carries the stamp in the
+    ``datetime`` attribute of an empty ``<time>`` element: Sphinx's search index takes the
+    words of the text and of raw HTML without its tags, so the stamp is no search word and
+    ``searchindex.js`` is the same whenever the build ran. Here the element gets its text,
+    ``YYYY-MM-DD HH:MM UTC``.
+    """
+    for page in sorted(html.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        filled = _STAMP.sub(lambda m: f'<time class="sorabook-built" datetime="{m[1]}T{m[2]}Z">'
+                                      f'{m[1]} {m[2]} UTC</time>', text)
+        if filled != text:
+            page.write_text(filled, encoding="utf-8")
+
+
 def build_site(staging: Path) -> Path:
-    """Jupyter Book 1.x, strict (``-W -n --keep-going --all``), execution off. Returns the HTML dir.
+    """Jupyter Book 1.x, strict (``-W -n --keep-going --all``), execution off. Returns the HTML dir,
+    its provenance stamps filled in (:func:`fill_stamps`).
 
     Its output goes to ``staging/_logs/jupyter-book.log``; a warning or error raises
     :class:`BuildError` quoting the first ten.
@@ -148,7 +199,9 @@ def build_site(staging: Path) -> Path:
         lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "WARNING" in ln or "ERROR" in ln]
         shown = "\n  ".join(ln.replace(str(staging) + "/", "") for ln in lines[:10]) or proc.stderr[-2000:]
         raise BuildError(f"jupyter-book build failed ({len(lines)} warnings or errors):\n  {shown}")
-    return staging / "_build" / "html"
+    html = staging / "_build" / "html"
+    fill_stamps(html)
+    return html
 
 
 def recorded_results(nb_path: Path) -> dict[str, float]:
