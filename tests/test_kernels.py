@@ -98,6 +98,7 @@ def test_a_forked_kernel_gives_the_outputs_of_a_spawned_one(tmp_path, monkeypatc
 
 def test_a_forked_kernel_is_the_servers_child_and_exits_with_it(server):
     async def check(ipc: str) -> None:
+        """Fork a kernel (IPC files in ``ipc``), run a cell, kill the server, see the kernel go."""
         km = provisioner.kernel_manager_class(ipc)(kernel_name="python3")
         await km.start_kernel(cwd=str(ROOT))
         try:
@@ -167,6 +168,7 @@ def test_a_kernel_starts_as_jupyter_starts_it_when_the_server_cannot_fork(monkey
     monkeypatch.setattr(kernels, "_server", conn)
 
     async def check(ipc: str) -> None:
+        """Start a kernel (IPC files in ``ipc``): launched as Jupyter launches it; it answers."""
         km = provisioner.kernel_manager_class(ipc)(kernel_name="python3")
         await km.start_kernel(cwd=str(ROOT))
         try:

@@ -49,8 +49,7 @@ def _code_cells(nb) -> list:
 def cell_label(source: Path, nb, cell) -> str:
     """``code cell N (line L: `first line`)`` for code cell ``cell`` of notebook ``nb`` read
     from ``source`` (N counts the chapter's code cells from 1; L is the line in the source)."""
-    code = _code_cells(nb)
-    number = next((i for i, c in enumerate(code, 1) if c is cell), None)
+    number = next((i for i, c in enumerate(_code_cells(nb), 1) if c is cell), None)
     first = next((ln.strip() for ln in cell.source.splitlines() if ln.strip()), "")
     text = source.read_text()
     line = text[: text.find(cell.source)].count("\n") + 1 if cell.source and cell.source in text else None
@@ -82,13 +81,11 @@ class _CellWatch:
     def __init__(self, nb) -> None:
         """Watch the execution of (papermill's copy of) notebook ``nb``."""
         self.nb = nb
-        self.running = None  # the cell of ``nb`` now running
-        self.exited = None  # the cell of ``nb`` that raised SystemExit
+        self.running = self.exited = None  # the cell of ``nb`` now running; the one that raised SystemExit
 
     def _mine(self, cell):
         """The cell of ``nb`` that papermill's copy ``cell`` is (same id; else same source)."""
-        code = _code_cells(self.nb)
-        cid = cell.get("id")
+        code, cid = _code_cells(self.nb), cell.get("id")
         return (next((c for c in code if cid and c.get("id") == cid), None)
                 or next((c for c in code if c.source == cell.source), None))
 
