@@ -74,3 +74,133 @@ def test_a_cached_chapter_is_taken_from_the_cache_without_a_worker(tmp_path):
     assert runs[0].cached
     assert seen == [tmp_path / "dest" / "notebooks" / "01-latent-compression.ipynb"]
     assert seen[0].read_bytes() == cached.read_bytes()
+
+
+# --- a chapter that kills its kernel, runs for ever, or stops itself (issue 19, items 2 and 8) ---
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from conftest import BIN
+
+#: The chapter the attacks go into: the largest source, so the first to run on a fresh cache.
+ATTACKED = "08-uncertainty"
+
+
+def _attack(root: Path, code: str) -> int:
+    """Put a code cell holding ``code`` right after the parameters cell of chapter :data:`ATTACKED`
+    in the book copy at ``root``; returns the cell's number among the chapter's code cells."""
+    path = root / "notebooks" / f"{ATTACKED}.md"
+    text = path.read_text()
+    start = text.index(":tags: [parameters]")
+    end = text.index("```\n", start) + len("```\n")
+    path.write_text(text[:end] + f"\n```{{code-cell}} ipython3\n{code}\n```\n" + text[end:])
+    return text[:end].count("```{code-cell}") + 1
+
+
+def _marked(mark: str) -> list[str]:
+    """The processes (``PID comm``) whose environment holds ``SORABOOK_TEST_MARK=mark``: all that a
+    build run with it started (workers, fork server, kernels, forked or not)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if f"SORABOOK_TEST_MARK={mark}".encode() in (entry / "environ").read_bytes().split(b"\0"):
+                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                if state != "Z":
+                    found.append(f"{entry.name} {(entry / 'comm').read_text().strip()}")
+        except OSError:
+            continue
+    return found
+
+
+def _build_guarded(root: Path, tmp_path: Path, *args: str, fork: bool = True, limit: float = 120):
+    """``sorabook build --jobs 1 ARGS`` on the book at ``root`` with a fresh cache, killed after
+    ``limit`` seconds; returns (exit status, stderr, seconds taken). Fails if the build had to be
+    killed, or if any process it started is still alive 10 s after it ended."""
+    mark = uuid.uuid4().hex
+    env = {**os.environ, "SORABOOK_ROOT": str(root), "SORABOOK_CACHE": str(tmp_path / "cache"),
+           "SORABOOK_TEST_MARK": mark, "SORABOOK_FORK_KERNELS": "1" if fork else "0"}
+    start = time.monotonic()
+    proc = subprocess.Popen([str(BIN / "sorabook"), "build", "--out", str(tmp_path / "site"), "--jobs", "1", *args],
+                            env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        _, err = proc.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        for line in _marked(mark):
+            os.kill(int(line.split()[0]), signal.SIGKILL)
+        proc.communicate()
+        pytest.fail(f"the build hung: still running after {limit} s")
+    seconds = time.monotonic() - start
+    deadline = time.monotonic() + 10
+    while _marked(mark) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    survivors = _marked(mark)
+    for line in survivors:
+        os.kill(int(line.split()[0]), signal.SIGKILL)
+    assert survivors == [], f"processes of the build outlived it: {survivors}"
+    return proc.returncode, err, seconds
+
+
+@pytest.mark.build
+@pytest.mark.parametrize("fork", [True, False], ids=["forked-kernels", "spawned-kernels"])
+def test_a_kernel_that_dies_fails_the_build_naming_chapter_and_cell(book_copy, tmp_path, fork):
+    """attack: a cell doing os._exit(3) (a crash, the OOM killer) hung the build for ever, with the fork
+    server and without it: the kernel client was a blocking one, whose wait for the cell's reply (no
+    time limit) held the event loop where nbclient checks every second that the kernel still runs."""
+    n = _attack(book_copy, "import os\nos._exit(3)")
+    code, err, _ = _build_guarded(book_copy, tmp_path, fork=fork)
+    assert code == 1, err
+    assert f"notebooks/{ATTACKED}.md, code cell {n} (line " in err and "`import os`" in err, err
+    assert "kernel died" in err, err
+    assert "Traceback" not in err
+    assert not (tmp_path / "site").exists()
+
+
+@pytest.mark.build
+def test_a_cell_over_the_time_limit_fails_the_build_naming_chapter_cell_and_limit(book_copy, tmp_path):
+    """attack: `while True: pass` in a cell hung the build for ever: cells had no time limit."""
+    n = _attack(book_copy, "while True:\n    pass")
+    code, err, seconds = _build_guarded(book_copy, tmp_path, "--cell-timeout", "5")
+    assert code == 1, err
+    assert f"notebooks/{ATTACKED}.md, code cell {n} (line " in err and "`while True:`" in err, err
+    assert "time limit of 5 s" in err, err
+    assert "Traceback" not in err
+
+
+@pytest.mark.build
+def test_a_chapter_stopped_by_sys_exit_fails_naming_its_cell(book_copy, tmp_path):
+    """attack: a cell doing sys.exit(0) stopped the chapter quietly (papermill takes it for a clean
+    end): the build then reported a missing result, with no cell named."""
+    n = _attack(book_copy, "import sys\nsys.exit(0)")
+    code, err, _ = _build_guarded(book_copy, tmp_path)
+    assert code == 1, err
+    assert f"notebooks/{ATTACKED}.md, code cell {n} (line " in err and "`import sys`" in err, err
+    assert "sys.exit" in err and "did not run" in err, err
+    assert "missing" not in err
+
+
+def test_the_cell_time_limit_is_a_build_option_with_one_default(tmp_path):
+    """--cell-timeout is checked like every option (one line, exit 2, nothing written); its default is
+    the build's."""
+    from sorabook.cli import build as build_command
+
+    from conftest import run_cli
+
+    assert build_command.CELL_TIMEOUT == execute.CELL_TIMEOUT
+    import inspect
+
+    assert inspect.signature(publish.build).parameters["cell_timeout"].default == execute.CELL_TIMEOUT
+    for bad in ("0", "-3", "1.5", "ten"):
+        done = run_cli("build", "--out", str(tmp_path / "site"), "--cell-timeout", bad)
+        assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert "--cell-timeout" in done.stderr
+    assert not (tmp_path / "site").exists()

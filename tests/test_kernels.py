@@ -3,6 +3,7 @@ the readiness check under load."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -96,24 +97,40 @@ def test_a_forked_kernel_gives_the_outputs_of_a_spawned_one(tmp_path, monkeypatc
 
 
 def test_a_forked_kernel_is_the_servers_child_and_exits_with_it(server):
-    with tempfile.TemporaryDirectory() as ipc:
+    async def check(ipc: str) -> None:
+        """Fork a kernel (IPC files in ``ipc``), run a cell, kill the server, see the kernel go."""
         km = provisioner.kernel_manager_class(ipc)(kernel_name="python3")
-        km.start_kernel(cwd=str(ROOT))
+        await km.start_kernel(cwd=str(ROOT))
         try:
             kc = km.client()
             kc.start_channels()
-            kc.wait_for_ready(timeout=30)
+            await kc.wait_for_ready(timeout=30)
             pid = km.provisioner.pid
             assert pid in _children(server.pid)
             assert (Path("/proc") / str(pid) / "comm").read_text().strip() == kernels.KERNEL_NAME
-            reply = kc.execute_interactive("import os; print(os.getcwd(), os.getppid())", timeout=30)
+            reply = await kc.execute_interactive("import os; print(os.getcwd(), os.getppid())", timeout=30)
             assert reply["content"]["status"] == "ok"
             kc.stop_channels()
             os.kill(server.pid, signal.SIGKILL)  # the worker died, and its server with it
             assert _gone(pid, within=5), "the kernel outlived its server"
-            assert km.is_alive() is False
+            assert await km.is_alive() is False
         finally:
-            km.shutdown_kernel(now=True)
+            await km.shutdown_kernel(now=True)
+
+    with tempfile.TemporaryDirectory() as ipc:
+        asyncio.run(check(ipc))
+
+
+def test_the_kernel_manager_and_client_are_asynchronous():
+    """attack: a kernel that died in a cell hung the build for ever: the client was a blocking one,
+    and its wait for the cell's reply held the event loop in which nbclient checks the kernel."""
+    from jupyter_client.asynchronous import AsyncKernelClient
+    from jupyter_client.manager import AsyncKernelManager
+
+    with tempfile.TemporaryDirectory() as ipc:
+        km = provisioner.kernel_manager_class(ipc)(kernel_name="python3")
+        assert isinstance(km, AsyncKernelManager)
+        assert isinstance(km.client(), AsyncKernelClient)
 
 
 def test_the_server_exits_when_its_owner_goes(tmp_path, monkeypatch):
@@ -149,19 +166,24 @@ def test_a_kernel_starts_as_jupyter_starts_it_when_the_server_cannot_fork(monkey
     conn = kernels.Connection(str(tmp_path / "no-server"), os.getpid())  # alive, but not listening
     conn.connect_timeout = 0.2
     monkeypatch.setattr(kernels, "_server", conn)
-    with tempfile.TemporaryDirectory() as ipc:
+
+    async def check(ipc: str) -> None:
+        """Start a kernel (IPC files in ``ipc``): launched as Jupyter launches it; it answers."""
         km = provisioner.kernel_manager_class(ipc)(kernel_name="python3")
-        km.start_kernel(cwd=str(ROOT))
+        await km.start_kernel(cwd=str(ROOT))
         try:
             pid = km.provisioner.pid
             cmdline = (Path("/proc") / str(pid) / "cmdline").read_text()
             assert "ipykernel_launcher" in cmdline
             kc = km.client()
             kc.start_channels()
-            kc.wait_for_ready(timeout=60)
+            await kc.wait_for_ready(timeout=60)
             kc.stop_channels()
         finally:
-            km.shutdown_kernel(now=True)
+            await km.shutdown_kernel(now=True)
+
+    with tempfile.TemporaryDirectory() as ipc:
+        asyncio.run(check(ipc))
 
 
 # --- the provisioner: selected through the kernel specification, installed as an entry point ---
@@ -256,7 +278,7 @@ def test_a_kernel_that_first_answers_after_the_next_request_is_seen_as_ready():
     kernel answering after 1.5 s was never ready (each loop read one stale reply, sent one more)."""
     client = _SlowKernel(lag=1.5)
     t0 = time.monotonic()
-    reply = provisioner.wait_until_ready(client, timeout=20)
+    reply = asyncio.run(provisioner.wait_until_ready(client, timeout=20))
     assert time.monotonic() - t0 < 3.0
     assert reply["parent_header"]["msg_id"] == "request-0"
     assert len(client.sent) <= 3
@@ -264,9 +286,9 @@ def test_a_kernel_that_first_answers_after_the_next_request_is_seen_as_ready():
 
 def test_readiness_gives_up_on_a_dead_or_silent_kernel():
     with pytest.raises(RuntimeError, match="died"):
-        provisioner.wait_until_ready(_SlowKernel(lag=0.1, alive=False), timeout=5)
+        asyncio.run(provisioner.wait_until_ready(_SlowKernel(lag=0.1, alive=False), timeout=5))
     with pytest.raises(RuntimeError, match="didn't respond in 1 seconds"):
-        provisioner.wait_until_ready(_SlowKernel(lag=60), timeout=1)
+        asyncio.run(provisioner.wait_until_ready(_SlowKernel(lag=60), timeout=1))
 
 
 def test_a_chapter_executes_with_kernels_started_as_jupyter_does_under_cpu_load(tmp_path, monkeypatch):

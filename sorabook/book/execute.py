@@ -24,7 +24,9 @@ from typing import Callable
 from sorabook.book.plan import BuildError, ChapterRun
 
 __all__ = [
+    "CELL_TIMEOUT",
     "KERNELSPEC",
+    "cell_label",
     "execute",
     "failure_message",
     "finish_notebook",
@@ -38,24 +40,64 @@ __all__ = [
 KERNELSPEC = "python3"
 
 
-def failure_message(source: Path, err: Exception, nb) -> str:
+def _code_cells(nb) -> list:
+    """The code cells of notebook ``nb`` a reader counts: all but papermill's injected parameters."""
+    return [c for c in nb.cells if c.cell_type == "code"
+            and "injected-parameters" not in c.metadata.get("tags", [])]
+
+
+def cell_label(source: Path, nb, cell) -> str:
+    """``code cell N (line L: `first line`)`` for code cell ``cell`` of notebook ``nb`` read
+    from ``source`` (N counts the chapter's code cells from 1; L is the line in the source)."""
+    number = next((i for i, c in enumerate(_code_cells(nb), 1) if c is cell), None)
+    first = next((ln.strip() for ln in cell.source.splitlines() if ln.strip()), "")
+    text = source.read_text()
+    line = text[: text.find(cell.source)].count("\n") + 1 if cell.source and cell.source in text else None
+    at = f"line {line}: " if line else ""
+    return f"code cell {number} ({at}`{first[:60]}`)" if number else f"code cell ({at}`{first[:60]}`)"
+
+
+def failure_message(source: Path, err: Exception, nb, cell=None) -> str:
     """``notebooks/X.md, code cell N (line L: `first line`): Error: message`` for a chapter that
-    failed with ``err``; ``nb`` is the partly executed notebook (None: the cell is not named)."""
+    failed with ``err``; ``nb`` is the (partly executed) notebook, ``cell`` the cell of ``nb``
+    that failed (None: the first with an error output; no ``nb``: the cell is not named)."""
     ename = getattr(err, "ename", type(err).__name__)
     evalue = getattr(err, "evalue", str(err))
     where = ""
     if nb is not None:
-        code = [c for c in nb.cells if c.cell_type == "code"
-                and "injected-parameters" not in c.metadata.get("tags", [])]
-        for i, cell in enumerate(code, 1):
-            if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
-                first = next((ln.strip() for ln in cell.source.splitlines() if ln.strip()), "")
-                text = source.read_text()
-                line = text[: text.find(cell.source)].count("\n") + 1 if cell.source in text else None
-                at = f"line {line}: " if line else ""
-                where = f", code cell {i} ({at}`{first[:60]}`)"
-                break
+        if cell is None:
+            cell = next((c for c in _code_cells(nb)
+                         if any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
+        if cell is not None:
+            where = f", {cell_label(source, nb, cell)}"
     return f"notebooks/{source.name}{where}: {ename}: {evalue}"
+
+
+class _CellWatch:
+    """nbclient's cell hooks (``on_cell_start``, ``on_cell_error``: public traits of its
+    ``NotebookClient``, passed through papermill): which cell of the chapter runs, and
+    which stopped it with ``sys.exit``, for a failure that leaves no notebook to read."""
+
+    def __init__(self, nb) -> None:
+        """Watch the execution of (papermill's copy of) notebook ``nb``."""
+        self.nb = nb
+        self.running = self.exited = None  # the cell of ``nb`` now running; the one that raised SystemExit
+
+    def _mine(self, cell):
+        """The cell of ``nb`` that papermill's copy ``cell`` is (same id; else same source)."""
+        code, cid = _code_cells(self.nb), cell.get("id")
+        return (next((c for c in code if cid and c.get("id") == cid), None)
+                or next((c for c in code if c.source == cell.source), None))
+
+    def start(self, cell, cell_index, **_) -> None:
+        """nbclient's ``on_cell_start``: ``cell`` begins to run."""
+        self.running = self._mine(cell)
+
+    def error(self, cell, cell_index, execute_reply, **_) -> None:
+        """nbclient's ``on_cell_error``: ``cell`` raised; papermill stops quietly after a
+        ``sys.exit(0)``, which is a failure here: the cells after it never ran."""
+        if execute_reply.get("content", {}).get("ename") == "SystemExit" and self.exited is None:
+            self.exited = self._mine(cell)
 
 
 def _ignore_interrupts() -> None:
@@ -80,16 +122,24 @@ def _prepare_worker(server_address: str | None = None, server_pid: int | None = 
     import sorabook.book.provisioner  # noqa: F401
 
 
-def run_chapter(source: str, out_path: str, parameters: dict, cwd: str, log_path: str) -> tuple[bool, str, float]:
-    """Execute one chapter (in a worker process) into ``out_path``; returns (ok, failure message,
-    seconds it took)."""
+#: Seconds a cell may run before the build stops it and fails (``sorabook build --cell-timeout``).
+CELL_TIMEOUT = 600
+
+
+def run_chapter(source: str, out_path: str, parameters: dict, cwd: str, log_path: str,
+                cell_timeout: int = CELL_TIMEOUT) -> tuple[bool, str, float]:
+    """Execute one chapter (in a worker process) into ``out_path``, each cell allowed
+    ``cell_timeout`` seconds; returns (ok, failure message, seconds it took)."""
     start = time.perf_counter()
-    ok, message = _execute_chapter(source, out_path, parameters, cwd, log_path)
+    ok, message = _execute_chapter(source, out_path, parameters, cwd, log_path, cell_timeout)
     return ok, message, time.perf_counter() - start
 
 
-def _execute_chapter(source: str, out_path: str, parameters: dict, cwd: str, log_path: str) -> tuple[bool, str]:
-    """Papermill on chapter ``source`` with ``parameters``; returns (ok, failure message)."""
+def _execute_chapter(source: str, out_path: str, parameters: dict, cwd: str, log_path: str,
+                     cell_timeout: int = CELL_TIMEOUT) -> tuple[bool, str]:
+    """Papermill on chapter ``source`` with ``parameters``, each cell allowed ``cell_timeout``
+    seconds; returns (ok, failure message). A kernel that dies, a cell over its time limit and
+    a ``sys.exit`` fail the chapter, named by notebook and cell."""
     import logging
 
     _ignore_interrupts()
@@ -106,10 +156,17 @@ def _execute_chapter(source: str, out_path: str, parameters: dict, cwd: str, log
 
     import jupytext
     import papermill
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     stem = Path(source).stem
     nb = jupytext.read(source)
+    watch = _CellWatch(nb)
+
+    def at_cell(cell) -> str:
+        """``notebooks/X.md, code cell N (...)`` for the chapter's ``cell`` (None: the chapter alone)."""
+        return f"notebooks/{stem}.md" + (f", {cell_label(Path(source), nb, cell)}" if cell is not None else "")
+
     with tempfile.TemporaryDirectory(prefix="sorabook-ipc-") as ipc_dir:
         try:
             papermill.execute_notebook(
@@ -126,6 +183,9 @@ def _execute_chapter(source: str, out_path: str, parameters: dict, cwd: str, log
                 request_save_on_cell_execute=False,
                 # Every output is in by then: stop the kernel, skip its half-second teardown.
                 shutdown_kernel="immediate",
+                execution_timeout=cell_timeout,
+                on_cell_start=watch.start,
+                on_cell_error=watch.error,
             )
         except PapermillExecutionError as err:
             failed = None
@@ -134,8 +194,17 @@ def _execute_chapter(source: str, out_path: str, parameters: dict, cwd: str, log
 
                 failed = nbformat.read(out_path, as_version=4)
             return False, failure_message(Path(source), err, failed)
-        except Exception as err:  # kernel died, timeout, ...
-            return False, f"notebooks/{stem}.md: {type(err).__name__}: {err}"
+        except DeadKernelError:
+            return False, (f"{at_cell(watch.running)}: the kernel died while this cell ran (a crash, "
+                           "os._exit, or the system out of memory); the cells after it did not run")
+        except CellTimeoutError:
+            return False, (f"{at_cell(watch.running)}: the cell ran longer than the time limit of "
+                           f"{cell_timeout} s (--cell-timeout) and was stopped")
+        except Exception as err:  # the kernel did not start, ...
+            return False, f"{at_cell(watch.running)}: {type(err).__name__}: {err}"
+    if watch.exited is not None:
+        return False, (f"{at_cell(watch.exited)}: the chapter stopped here with sys.exit; "
+                       "the cells after it did not run")
     return True, ""
 
 
@@ -264,8 +333,12 @@ def execute(
     progress: Callable[[ChapterRun], None] | None = None,
     pool=None,
     ready: Callable[[Path], None] | None = None,
+    cell_timeout: int = CELL_TIMEOUT,
 ) -> list[ChapterRun]:
     """Execute (or take from the cache) every chapter into ``dest/notebooks/STEM.ipynb``; returns ``runs``.
+
+    Each cell may run ``cell_timeout`` seconds; a cell over it, a kernel that dies and a
+    ``sys.exit`` fail the chapter (a :class:`BuildError` naming the notebook and the cell).
 
     Chapters run in a ``spawn`` process pool of ``jobs`` workers (or in ``pool``,
     from :func:`worker_pool`, which this call shuts down), longest first by their
@@ -308,7 +381,7 @@ def execute(
         for run in todo:
             out = nb_dir / f"{run.stem}.ipynb"
             fut = pool.submit(run_chapter, str(run.source), str(out), run.parameters, str(nb_dir),
-                              str(logs / f"{run.stem}.log"))
+                              str(logs / f"{run.stem}.log"), cell_timeout)
             futures[fut] = run
         pending = set(futures)
         while pending:

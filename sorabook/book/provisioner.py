@@ -9,25 +9,32 @@
   ``metadata.kernel_provisioner``, the documented way to select one, only while this
   process is connected to a fork server and the entry point is installed. Otherwise the
   specification is Jupyter's own, and so is the launch.
-- :func:`wait_until_ready` is the readiness check: it accepts the reply to any
+- :func:`wait_until_ready` is the readiness check (a coroutine): it accepts the reply to any
   ``kernel_info`` request it sent, so a kernel slow to answer (a loaded machine) is seen as
   ready as soon as it answers, and returns as soon as the kernel's ``idle`` status for one
   of them has come in on IOPub (jupyter_client's own check ends with 0.2 s of silence).
 - :func:`kernel_manager_class` gives papermill a kernel manager on IPC sockets in a folder
   of its own (no TCP port races between parallel kernels) with all of the above.
+
+The manager and its client are jupyter_client's asynchronous ones, as nbclient expects: it
+waits for a cell's reply in a coroutine while another checks, every second, that the
+kernel still runs. A blocking client's wait holds the event loop, so that check never
+ran, and a kernel that died in a cell (a crash, the OOM killer, ``os._exit``) left the
+build waiting for ever.
 """
 
 from __future__ import annotations
 
+import inspect
 import os
 import queue
 import signal
 import time
 
 from jupyter_client import protocol_version_info
-from jupyter_client.blocking import BlockingKernelClient
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import KernelProvisionerFactory, LocalProvisioner
 from traitlets import DottedObjectName, default
 
@@ -151,7 +158,12 @@ class ForkingSpecManager(KernelSpecManager):
         return spec
 
 
-def wait_until_ready(client, timeout: float | None = None, interval: float = 1.0) -> dict:
+async def _value(result):
+    """``result``, awaited first if it is awaitable (an asynchronous client's methods return coroutines)."""
+    return await result if inspect.isawaitable(result) else result
+
+
+async def wait_until_ready(client, timeout: float | None = None, interval: float = 1.0) -> dict:
     """Wait until the kernel of ``client`` answers; returns its ``kernel_info_reply``.
 
     Sends a ``kernel_info`` request every ``interval`` seconds (sooner once a reply is in
@@ -162,7 +174,8 @@ def wait_until_ready(client, timeout: float | None = None, interval: float = 1.0
     after the next request went out still counts, so a kernel slow to answer is never
     missed. Raises RuntimeError when the kernel dies or ``timeout`` seconds pass. Uses
     only the client's public methods (``kernel_info``, ``get_shell_msg``,
-    ``get_iopub_msg``, ``is_alive``, ``session``).
+    ``get_iopub_msg``, ``is_alive``, ``session``), awaiting those that return an awaitable
+    (an asynchronous client's), so that it never holds the event loop.
     """
     limit = float("inf") if timeout is None else timeout
     start = time.monotonic()
@@ -176,15 +189,15 @@ def wait_until_ready(client, timeout: float | None = None, interval: float = 1.0
         if reply is not None:
             next_request = min(next_request, reply_at + 0.2)
         if now >= next_request:
-            if not client.is_alive():
+            if not await _value(client.is_alive()):
                 raise RuntimeError("Kernel died before replying to kernel_info")
-            sent.add(client.kernel_info())
+            sent.add(await _value(client.kernel_info()))
             next_request = now + interval
         # Block (briefly, so that requests keep going out) on the channel awaited; drain the other.
         awaited = client.get_shell_msg if reply is None else client.get_iopub_msg
         for get in (client.get_shell_msg, client.get_iopub_msg):
             try:
-                msg = get(timeout=0.05 if get == awaited else 0)
+                msg = await _value(get(timeout=0.05 if get == awaited else 0))
             except queue.Empty:
                 continue
             if msg["parent_header"].get("msg_id") not in sent:
@@ -199,16 +212,16 @@ def wait_until_ready(client, timeout: float | None = None, interval: float = 1.0
     return reply
 
 
-class ReadyClient(BlockingKernelClient):
-    """A blocking kernel client whose :meth:`wait_for_ready` is :func:`wait_until_ready`."""
+class ReadyClient(AsyncKernelClient):
+    """An asynchronous kernel client whose :meth:`wait_for_ready` is :func:`wait_until_ready`."""
 
-    def wait_for_ready(self, timeout: float | None = None) -> None:
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
         """Return once the kernel answers (see :func:`wait_until_ready`); RuntimeError after ``timeout`` s."""
-        wait_until_ready(self, timeout)
+        await wait_until_ready(self, timeout)
 
 
-class IPCKernelManager(KernelManager):
-    """A kernel manager on IPC sockets under :attr:`ipc_dir` (no port races, no TCP warning), with
+class IPCKernelManager(AsyncKernelManager):
+    """An asynchronous kernel manager on IPC sockets under :attr:`ipc_dir` (no port races, no TCP warning), with
     :class:`ReadyClient` clients and :class:`ForkingSpecManager` specifications."""
 
     #: The folder of this manager's IPC socket files (set by :func:`kernel_manager_class`).
@@ -216,7 +229,7 @@ class IPCKernelManager(KernelManager):
     client_class = DottedObjectName(f"{__name__}.ReadyClient")
 
     def __init__(self, **kwargs) -> None:
-        """A manager as :class:`KernelManager` makes one (``kwargs``), on IPC in :attr:`ipc_dir`."""
+        """A manager as :class:`AsyncKernelManager` makes one (``kwargs``), on IPC in :attr:`ipc_dir`."""
         super().__init__(**kwargs)
         self.transport = "ipc"
         self.ip = os.path.join(self.ipc_dir, "kernel")

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from sorabook.book import site
-from sorabook.book.execute import execute, worker_pool
+from sorabook.book.execute import CELL_TIMEOUT, execute, worker_pool
 from sorabook.book.plan import BuildError, ChapterRun, cache_dir as default_cache_dir, plan, project_root, site_key
 from sorabook.params import Params, Scenario
 from sorabook.results.export import results_document
@@ -121,13 +121,14 @@ def build(
     cache_dir: Path | None = None,
     chapters: Iterable[str] | None = None,
     progress: Callable[[ChapterRun], None] | None = None,
+    cell_timeout: int = CELL_TIMEOUT,
 ) -> BuildResult:
     """Build the book for ``params`` into ``out``; the previous site survives any failure.
 
     ``jobs`` workers execute chapters; ``force`` re-executes every chapter and rebuilds a
     current site; ``cache_dir`` defaults to ``$SORABOOK_CACHE`` or ``ROOT/_build/cache``;
-    ``progress(run)`` is called as each chapter is in. ``BuildResult.seconds`` holds each
-    phase's wall time in seconds.
+    ``progress(run)`` is called as each chapter is in; a cell may run ``cell_timeout`` seconds.
+    ``BuildResult.seconds`` holds each phase's wall time in seconds.
     """
     from sorabook.results.registry import CHAPTERS, compute
 
@@ -168,7 +169,7 @@ def build(
             # is computed meanwhile, in this process, which otherwise waits for the workers.
             package = _in_background(lambda: (compute(params, set(chapters)), site.scenario_comparison()))
             execute(runs, staging, cache_dir, jobs, force, progress, pool=pool,
-                    ready=lambda path: site.insert_provenance(path, box))
+                    ready=lambda path: site.insert_provenance(path, box), cell_timeout=cell_timeout)
             timings["execute"] = time.perf_counter() - t0 - timings["plan"]
             t1 = time.perf_counter()
             try:

@@ -11,6 +11,11 @@ from sorabook.cli.common import UsageError, add_param_args, default_jobs, resolv
 
 __all__ = ["add", "run"]
 
+#: The default of ``--cell-timeout``: ``sorabook.book.execute.CELL_TIMEOUT`` (a test holds them
+#: equal), not imported here: the command line answers ``--help`` and bad input without
+#: importing the build.
+CELL_TIMEOUT = 600
+
 
 def add(sub) -> None:
     """The ``build`` subcommand's options."""
@@ -20,6 +25,9 @@ def add(sub) -> None:
     b.add_argument("--jobs", metavar="N", type=whole(1, 64), default=default_jobs(),
                    help="chapters executed in parallel (default: CPUs, at most 4)")
     b.add_argument("--force", action="store_true", help="execute every chapter, ignoring the cache")
+    b.add_argument("--cell-timeout", metavar="SECONDS", type=whole(1, 86400), default=CELL_TIMEOUT,
+                   help=f"seconds a notebook cell may run before the build stops it and fails "
+                        f"(default: {CELL_TIMEOUT})")
 
 
 def _check_out(text: str) -> Path:
@@ -68,7 +76,8 @@ def run(args) -> int:
 
     bar = _Progress(len(CHAPTERS))
     try:
-        result = publish.build(params, scenario, out, jobs=args.jobs, force=args.force, progress=bar.update)
+        result = publish.build(params, scenario, out, jobs=args.jobs, force=args.force, progress=bar.update,
+                               cell_timeout=args.cell_timeout)
     finally:
         bar.close()
     executed = result.executed
