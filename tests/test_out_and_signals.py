@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
 import shutil
 import signal
@@ -133,6 +132,7 @@ def test_symbolic_links_are_never_followed_when_a_site_is_replaced(tmp_path):
 
 
 def test_an_empty_or_new_folder_may_be_written(tmp_path):
+    """What --out may always be: an empty folder, or one not there yet (under new folders)."""
     (tmp_path / "empty").mkdir()
     assert outdir.check_out(tmp_path / "empty") == (tmp_path / "empty").resolve()
     assert outdir.check_out(tmp_path / "new" / "site") == (tmp_path / "new" / "site").resolve()

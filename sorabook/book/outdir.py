@@ -148,17 +148,24 @@ def check_out(out: Path, root: Path | None = None) -> Path:
     return resolved
 
 
-def remove_tree(path: Path) -> None:
-    """Remove ``path`` and what is under it, never following a symbolic link (a link is removed as a file)."""
-    try:
-        mode = os.lstat(path).st_mode
-    except FileNotFoundError:
-        return
-    if stat.S_ISDIR(mode):
-        shutil.rmtree(path, ignore_errors=True)  # rmtree unlinks links, never descends through them
-    else:
-        with contextlib.suppress(OSError):
-            os.unlink(path)
+def remove_tree(path: Path, tries: int = 1) -> None:
+    """Remove ``path`` and what is under it, never following a symbolic link (a link is removed as a
+    file). With ``tries`` > 1, try again (0.2 s apart) while it is still there: a kernel on its way
+    out may add a file while the folder is being removed."""
+    import time
+
+    for attempt in range(tries):
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            return
+        if attempt:
+            time.sleep(0.2)
+        if stat.S_ISDIR(mode):
+            shutil.rmtree(path, ignore_errors=True)  # rmtree unlinks links, never descends through them
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
 
 
 @contextlib.contextmanager

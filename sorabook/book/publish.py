@@ -234,7 +234,7 @@ def _private_temp() -> Iterator[Path]:
                     os.environ.pop(name, None)
                 else:
                     os.environ[name] = value
-            shutil.rmtree(folder, ignore_errors=True)
+            outdir.remove_tree(folder, tries=25)
 
 
 def _stop(pool) -> None:
@@ -323,7 +323,7 @@ def _build(params, scenario, out: Path, root: Path, cache_dir: Path, *, jobs: in
         timings["total"] = time.perf_counter() - t0
     finally:
         with outdir.held_signals():
-            shutil.rmtree(staging, ignore_errors=True)
+            outdir.remove_tree(staging, tries=25)
     return BuildResult(out, doc, runs, timings)
 
 

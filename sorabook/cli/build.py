@@ -71,6 +71,7 @@ class Stopped(KeyboardInterrupt):
     """SIGTERM or SIGHUP arrived: handled as Ctrl-C is (the build stops and cleans up)."""
 
     def __init__(self, signum: int):
+        """The interruption by signal ``signum``."""
         super().__init__(signum)
         self.signum = signum
 
