@@ -382,11 +382,12 @@ def _kernel_running(tag: str) -> bool:
 
 
 @pytest.mark.build
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=["SIGTERM", "SIGHUP", "ctrl-c"])
 def test_sigterm_and_sighup_stop_the_build_and_leave_nothing(tmp_path, signum):
     """attack: ``kill PID`` on a build left the spawn workers and multiprocessing's resource tracker
     running, holding the caller's pipes (communicate() hung), and left ``.NAME.staging-*``, the
-    IPC folders and kernel connection files (with the signing key) and the lock behind."""
+    IPC folders and kernel connection files (with the signing key), the lock and the new parent
+    folders of --out behind; a Ctrl-C (SIGINT to the whole group) left the IPC folders."""
     tag = f"SORABOOK_TEST_TAG={os.getpid()}-{signum}-{time.time_ns()}"
     private_tmp = Path(tempfile.mkdtemp(prefix="sbt-", dir="/tmp"))  # short: IPC socket paths
     out = tmp_path / "new" / "site"
@@ -400,11 +401,14 @@ def test_sigterm_and_sighup_stop_the_build_and_leave_nothing(tmp_path, signum):
         while time.time() < deadline and not _kernel_running(tag) and proc.poll() is None:
             time.sleep(0.05)
         assert _kernel_running(tag), "no kernel started"
-        os.kill(proc.pid, signum)  # the build alone, as a supervisor or Popen.terminate() does
+        if signum == signal.SIGINT:
+            os.killpg(proc.pid, signum)  # what Ctrl-C in a terminal does
+        else:
+            os.kill(proc.pid, signum)  # the build alone, as a supervisor or Popen.terminate() does
         stdout, stderr = proc.communicate(timeout=120)  # every holder of the pipes is gone
         assert proc.returncode == 128 + signum, stderr
-        name = {signal.SIGTERM: "SIGTERM", signal.SIGHUP: "SIGHUP"}[signum]
-        assert f"stopped by {name}" in stderr and "unchanged" in stderr
+        said = {signal.SIGTERM: "stopped by SIGTERM", signal.SIGHUP: "stopped by SIGHUP"}.get(signum, "interrupted")
+        assert f"sorabook: {said};" in stderr and "unchanged" in stderr
         assert "Traceback" not in stderr and stderr.count("\n") == 1, stderr
         survivors = set()
         for _ in range(150):  # kernels notice their parent is gone within a second (30 s: a loaded machine)
