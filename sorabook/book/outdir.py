@@ -93,7 +93,7 @@ def foreign_entries(out: Path, new_names: set[str] = frozenset()) -> list[str]:
     owned = owned_files(out)
     if owned is None:
         raise OutError(f"--out {out}: holds files but no sorabook site ({MARKER}); expected a new or empty "
-                       "folder, or a site sorabook built, since the site replaces it")
+                       "folder, or a site sorabook built (an older sorabook's site has none: remove it first)")
     owned_dirs = {p.rsplit("/", 1)[0] for p in owned if "/" in p}
     owned_dirs |= {d.rsplit("/", i)[0] for d in owned_dirs for i in range(d.count("/") + 1)}
     keep = []
