@@ -9,7 +9,7 @@ import pytest
 
 from sorabook import params
 from sorabook.results import registry as report
-from sorabook.book import publish
+from sorabook.book import outdir, publish
 from sorabook.book.publish import BuildError
 
 from conftest import ROOT, run_cli, tree_snapshot
@@ -118,6 +118,7 @@ def test_publish_swaps_the_new_site_in_and_leaves_nothing_beside_it(tmp_path):
     old, new = tmp_path / "site", tmp_path / "html"
     old.mkdir()
     (old / "index.html").write_text("old")
+    outdir.write_marker(old)
     new.mkdir()
     (new / "index.html").write_text("new")
     publish.publish(new, old)

@@ -75,6 +75,11 @@ BAD_INPUTS = [
     ("out-current", ["build", "--out", "."], {}, "is the current folder or above it"),
     ("out-empty-name", ["build", "--out", ""], {}, "expected a folder for the site"),
     ("out-foreign-folder", ["build", "--out", "docs"], {"docs/notes.txt": "mine"}, "holds files but no sorabook site"),
+    ("out-project-with-build-json", ["build", "--out", "proj"],  # issue 19: was deleted whole, exit 0
+     {"proj/build.json": "{}", "proj/precious.txt": "mine", "proj/src/main.py": "print(1)"},
+     "holds files but no sorabook site (.sorabook-site)"),
+    ("out-long-name", ["build", "--out", "s" * 250], {}, "its name has 250 bytes; expected at most"),
+    ("cache-a-file", ["build"], {"cache": "not a folder"}, "expected a folder for the build cache"),
     # --jobs
     ("jobs-zero", ["build", "--jobs", "0"], {}, "expected a whole number from 1 to 64"),
     ("jobs-negative", ["build", "--jobs", "-1"], {}, "expected a whole number from 1 to 64"),

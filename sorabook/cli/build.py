@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -21,30 +22,35 @@ def add(sub) -> None:
     """The ``build`` subcommand's options."""
     b = sub.add_parser("build", help="execute the chapters and build the site")
     add_param_args(b)
-    b.add_argument("--out", metavar="DIR", default="_build/html", help="site folder (default: _build/html)")
+    b.add_argument("--out", metavar="DIR", default=None,
+                   help="site folder (default: _build/html in the project, wherever you run from)")
     b.add_argument("--jobs", metavar="N", type=whole(1, 64), default=default_jobs(),
-                   help="chapters executed in parallel (default: CPUs, at most 4)")
+                   help="chapters executed in parallel (default: CPUs, at most 4; never more than the "
+                        "chapters to run or the CPUs)")
     b.add_argument("--force", action="store_true", help="execute every chapter, ignoring the cache")
     b.add_argument("--cell-timeout", metavar="SECONDS", type=whole(1, 86400), default=CELL_TIMEOUT,
                    help=f"seconds a notebook cell may run before the build stops it and fails "
                         f"(default: {CELL_TIMEOUT})")
 
 
-def _check_out(text: str) -> Path:
-    """The site folder, refused unless it is new, empty, or an earlier site (it gets replaced)."""
+def _check_out(text: str | None) -> Path:
+    """The site folder, refused unless it is new, empty, or a site sorabook built (see
+    :func:`sorabook.book.outdir.check_out`); by default the project's ``_build/html``."""
+    from sorabook.book.outdir import OutError, check_out
+    from sorabook.book.plan import project_root
+
+    if text is None:  # beside the project (and its cache), wherever the command runs
+        text = str(project_root() / "_build" / "html")
     if not text.strip():
         raise UsageError("--out '': expected a folder for the site")
     out = Path(text).expanduser()
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {text}: is a file; expected a folder (it is replaced by the site)")
-    resolved = out.resolve()
+    try:
+        resolved = check_out(out, project_root())
+    except OutError as err:
+        raise UsageError(str(err)) from None
     if resolved == Path.cwd().resolve() or resolved in Path.cwd().resolve().parents or resolved == Path("/"):
         raise UsageError(f"--out {text}: is the current folder or above it; expected a folder for the site")
-    if out.is_dir() and any(out.iterdir()) and not (out / "build.json").is_file():
-        raise UsageError(f"--out {text}: holds files but no sorabook site (build.json); expected a new or "
-                         "empty folder, or an earlier site, since the site replaces it")
-    parent = out.resolve().parent
-    probe = parent
+    probe = resolved.parent
     while not probe.exists():
         probe = probe.parent
     if not probe.is_dir() or not _writable(probe):
@@ -52,6 +58,48 @@ def _check_out(text: str) -> Path:
     if out.is_dir() and not _writable(out):
         raise UsageError(f"--out {text}: the folder is not writable; expected a folder you can write to")
     return out
+
+
+def _check_cache() -> None:
+    """Refuse (exit 2) a build cache that cannot be used: ``$SORABOOK_CACHE`` a file, or not writable."""
+    from sorabook.book.plan import cache_dir, project_root
+
+    cache = cache_dir(project_root())
+    where = f"SORABOOK_CACHE={cache}" if os.environ.get("SORABOOK_CACHE") else f"the build cache {cache}"
+    probe = cache
+    while not probe.exists() and not probe.is_symlink():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise UsageError(f"{where}: {probe} is not a folder; expected a folder for the build cache")
+    if not _writable(probe):
+        raise UsageError(f"{where}: cannot write in {probe}; expected a folder you can write to")
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP arrived: handled as Ctrl-C is (the build stops and cleans up)."""
+
+    def __init__(self, signum: int):
+        """The interruption by signal ``signum``."""
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _stopping_on_signals():
+    """While the block runs, SIGTERM and SIGHUP stop the build as Ctrl-C does, workers and kernels
+    included; the previous handlers are restored after it."""
+    import signal
+
+    def stop(signum, frame):
+        """Raise :class:`Stopped` in the main thread, where the build cleans up as for Ctrl-C."""
+        raise Stopped(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _writable(folder: Path) -> bool:
@@ -66,9 +114,16 @@ def _writable(folder: Path) -> bool:
 
 
 def run(args) -> int:
+    """Build the site; print where it is and the results (SIGTERM and SIGHUP act as Ctrl-C)."""
+    with _stopping_on_signals():
+        return _run(args)
+
+
+def _run(args) -> int:
     """Build the site; print where it is and the results."""
     params, scenario = resolve_args(args)
     out = _check_out(args.out)
+    _check_cache()
 
     from sorabook.book import publish
     from sorabook.cli.results import results_table
@@ -78,6 +133,10 @@ def run(args) -> int:
     try:
         result = publish.build(params, scenario, out, jobs=args.jobs, force=args.force, progress=bar.update,
                                cell_timeout=args.cell_timeout)
+    except publish.OutError as err:  # the folder changed since it was checked
+        raise UsageError(str(err)) from None
+    except KeyboardInterrupt as err:
+        return _interrupted(err, out)
     finally:
         bar.close()
     executed = result.executed
@@ -90,6 +149,20 @@ def run(args) -> int:
           + f"; {result.seconds['total']:.1f} s")
     print(results_table(result.results))
     return 0
+
+
+def _interrupted(err: KeyboardInterrupt, out: Path) -> int:
+    """Say what an interruption (Ctrl-C, SIGTERM, SIGHUP) did; returns the exit code (128 + signal)."""
+    import signal
+
+    signum = getattr(err, "signum", signal.SIGINT)
+    what = {signal.SIGTERM: "stopped by SIGTERM", signal.SIGHUP: "stopped by SIGHUP"}.get(signum, "interrupted")
+    if getattr(err, "site_replaced", False):
+        done = f"the new site WAS published to {out} before it stopped"
+    else:
+        done = "the previous site, if any, is unchanged; nothing was left behind"
+    print(f"sorabook: {what}; {done}", file=sys.stderr)
+    return 128 + int(signum)
 
 
 class _Progress:
