@@ -92,3 +92,23 @@ def test_reproduction_page_gathers_every_claim(default_build):
     table = page[page.index("<table"):page.index("</table>")]
     assert table.count("<tr") == 1 + len(doc["claims"])
     assert sum(table.count(f"<strong>{v}</strong>") for v in ("agrees", "approximate", "disagrees")) == len(doc["claims"])
+
+
+def test_a_jupyter_book_failure_is_said_plainly():
+    """attacks (issue 19, item 8): Jupyter Book's failure showed raw ANSI colours and "line 80004" (a
+    line of the executed notebook's JSON); a full disk said "0 warnings or errors"."""
+    from pathlib import Path
+
+    from sorabook.book.site import jupyter_book_failure
+
+    staging = Path("/tmp/.site.staging-x")
+    raw = ("\x1b[91m/tmp/.site.staging-x/notebooks/02-dit-scaling.ipynb:80004: WARNING: undefined label: "
+           "'fig-x'\x1b[39;49;00m\nbuild succeeded, 1 warning.\n")
+    message = jupyter_book_failure(raw, staging)
+    assert "\x1b" not in message and ".staging" not in message and "80004" not in message
+    assert "notebooks/02-dit-scaling.md: WARNING: undefined label" in message
+    assert message.startswith("jupyter-book build failed (1 warnings or errors)")
+    full = "Traceback ...\nOSError: [Errno 28] No space left on device: '/tmp/x/_build/html/a.html'\n"
+    assert jupyter_book_failure(full, staging) == "jupyter-book build failed: the disk is full (No space left on device)"
+    other = "Traceback (most recent call last):\nRuntimeError: something else\n"
+    assert jupyter_book_failure(other, staging) == "jupyter-book build failed: RuntimeError: something else"

@@ -196,12 +196,31 @@ def build_site(staging: Path) -> Path:
     (staging / "_logs").mkdir(exist_ok=True)
     (staging / "_logs" / "jupyter-book.log").write_text(proc.stdout + proc.stderr)
     if proc.returncode != 0:
-        lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "WARNING" in ln or "ERROR" in ln]
-        shown = "\n  ".join(ln.replace(str(staging) + "/", "") for ln in lines[:10]) or proc.stderr[-2000:]
-        raise BuildError(f"jupyter-book build failed ({len(lines)} warnings or errors):\n  {shown}")
+        raise BuildError(jupyter_book_failure(proc.stdout + proc.stderr, staging))
     html = staging / "_build" / "html"
     fill_stamps(html)
     return html
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+#: ``notebooks/NAME.ipynb:80004``: a line of the executed notebook's JSON, which means nothing to a reader.
+_NOTEBOOK_LINE = re.compile(r"(notebooks/[\w.-]+)\.ipynb:\d+")
+
+
+def jupyter_book_failure(output: str, staging: Path) -> str:
+    """The message of a failed Jupyter Book run: its warnings and errors (the first ten), without
+    terminal colours, staging paths or JSON line numbers of executed notebooks (a chapter is named
+    by its source, ``notebooks/NAME.md``); a full disk or another error without any warning is
+    said as such, never as "0 warnings"."""
+    text = _ANSI.sub("", output).replace(str(staging) + "/", "")
+    text = _NOTEBOOK_LINE.sub(r"\1.md", text)
+    lines = [ln.strip() for ln in text.splitlines() if "WARNING" in ln or "ERROR" in ln]
+    if "No space left on device" in text:
+        return "jupyter-book build failed: the disk is full (No space left on device)"
+    if lines:
+        return f"jupyter-book build failed ({len(lines)} warnings or errors):\n  " + "\n  ".join(lines[:10])
+    last = next((ln.strip() for ln in reversed(text.splitlines()) if ln.strip()), "no output")
+    return f"jupyter-book build failed: {last[:300]}"
 
 
 def recorded_results(nb_path: Path) -> dict[str, float]:
