@@ -57,9 +57,14 @@ def test_notebook_records_its_results_by_key_from_its_parameters():
     check_notebook(STEM)
 
 
+def chapter_values(stem: str, scenario: str = "article", sets=()) -> dict:
+    """The results of chapter ``stem`` in ``scenario`` with ``--set`` style changes ``sets``."""
+    p, _ = resolve(scenario, sets=sets)
+    return registry.compute(p, [stem])
+
+
 def _values(scenario: str) -> dict:
-    p, _ = resolve(scenario)
-    return registry.compute(p, [STEM])
+    return chapter_values(STEM, scenario)
 
 
 def test_article_values():

@@ -8,14 +8,13 @@ from numpy.testing import assert_allclose
 from sorabook.params import resolve
 from sorabook.results import ch05_fleet, chain, registry
 
-from test_ch01_latent import check_notebook
+from test_ch01_latent import chapter_values, check_notebook
 
 STEM = "05-fleet-forecast"
 
 
 def _values(scenario: str = "article", sets=()) -> dict:
-    p, _ = resolve(scenario, sets=sets)
-    return registry.compute(p, [STEM])
+    return chapter_values(STEM, scenario, sets)
 
 
 def test_notebook_records_its_results_by_key_from_its_parameters():
