@@ -18,6 +18,15 @@ from sorabook.book import kernels, plan, provisioner
 ROOT = Path(__file__).resolve().parents[1]
 
 
+
+def _run(coro):
+    """Run a coroutine in a fresh event loop of its own thread: an earlier test of the session may have
+    left this thread with a running loop (nbclient's run_sync), where asyncio.run refuses to start."""
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
 def _kernel_environment(monkeypatch) -> None:
     """What a build worker's environment holds (for this test only: the build's Sphinx reads it)."""
     for name, value in kernels.kernel_environment().items():
@@ -118,7 +127,7 @@ def test_a_forked_kernel_is_the_servers_child_and_exits_with_it(server):
             await km.shutdown_kernel(now=True)
 
     with tempfile.TemporaryDirectory() as ipc:
-        asyncio.run(check(ipc))
+        _run(check(ipc))
 
 
 def test_the_kernel_manager_and_client_are_asynchronous():
@@ -183,7 +192,7 @@ def test_a_kernel_starts_as_jupyter_starts_it_when_the_server_cannot_fork(monkey
             await km.shutdown_kernel(now=True)
 
     with tempfile.TemporaryDirectory() as ipc:
-        asyncio.run(check(ipc))
+        _run(check(ipc))
 
 
 # --- the provisioner: selected through the kernel specification, installed as an entry point ---
@@ -278,7 +287,7 @@ def test_a_kernel_that_first_answers_after_the_next_request_is_seen_as_ready():
     kernel answering after 1.5 s was never ready (each loop read one stale reply, sent one more)."""
     client = _SlowKernel(lag=1.5)
     t0 = time.monotonic()
-    reply = asyncio.run(provisioner.wait_until_ready(client, timeout=20))
+    reply = _run(provisioner.wait_until_ready(client, timeout=20))
     assert time.monotonic() - t0 < 3.0
     assert reply["parent_header"]["msg_id"] == "request-0"
     assert len(client.sent) <= 3
@@ -286,9 +295,9 @@ def test_a_kernel_that_first_answers_after_the_next_request_is_seen_as_ready():
 
 def test_readiness_gives_up_on_a_dead_or_silent_kernel():
     with pytest.raises(RuntimeError, match="died"):
-        asyncio.run(provisioner.wait_until_ready(_SlowKernel(lag=0.1, alive=False), timeout=5))
+        _run(provisioner.wait_until_ready(_SlowKernel(lag=0.1, alive=False), timeout=5))
     with pytest.raises(RuntimeError, match="didn't respond in 1 seconds"):
-        asyncio.run(provisioner.wait_until_ready(_SlowKernel(lag=60), timeout=1))
+        _run(provisioner.wait_until_ready(_SlowKernel(lag=60), timeout=1))
 
 
 def test_a_chapter_executes_with_kernels_started_as_jupyter_does_under_cpu_load(tmp_path, monkeypatch):
