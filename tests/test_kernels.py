@@ -7,6 +7,8 @@ import asyncio
 import json
 import os
 import signal
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -335,3 +337,39 @@ def test_every_module_the_fork_server_preloads_exists():
 
     for name in kernels.PRELOAD:
         importlib.import_module(name)
+
+
+_ORPHAN_CHECK = r'''
+import ctypes, os, signal, sys, time
+from pathlib import Path
+from sorabook.book import kernels
+ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: orphans come here, not to init
+os.environ.update(kernels.kernel_environment())
+srv = kernels.ForkServer()
+conn = kernels.Connection(srv.address, srv.pid)
+with open(os.devnull, "rb") as null:
+    pid = conn.fork(["-f", sys.argv[1]], sys.argv[2], dict(os.environ), (null.fileno(), 1, 2))
+os.kill(srv.pid, signal.SIGKILL)  # before the kernel's own parent poller has started
+srv.proc.wait()
+deadline = time.time() + 20
+while time.time() < deadline:
+    if os.waitpid(pid, os.WNOHANG)[0] == pid:
+        print("gone")
+        break
+    time.sleep(0.05)
+else:
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    print("survived")
+'''
+
+
+def test_a_kernel_whose_server_dies_as_it_starts_ends_under_a_subreaper(tmp_path):
+    """attack (CI, a SIGTERM to a build just after its first kernel was forked): the server died
+    before the kernel's parent poller started, so ipykernel stopped watching it and waited for the
+    parent to become init; under a subreaper (a supervisor, a container's init) that never happens,
+    and the kernel outlived the build."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", _ORPHAN_CHECK, str(tmp_path / "kernel.json"), str(tmp_path)],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert done.stdout.strip() == "gone", done.stdout + done.stderr

@@ -370,6 +370,18 @@ def _tagged_processes(tag: str) -> set[int]:
     return found
 
 
+def _describe(pids: set[int]) -> str:
+    """Each process in ``pids``: its name, state, parent and command line (what a failure reports)."""
+    lines = []
+    for pid in sorted(pids):
+        with contextlib.suppress(OSError):
+            stat = (Path("/proc") / str(pid) / "stat").read_text()
+            state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+            cmd = (Path("/proc") / str(pid) / "cmdline").read_text(errors="replace").replace("\0", " ")
+            lines.append(f"{pid} {stat.split('(', 1)[1].rsplit(')', 1)[0]} state={state} ppid={ppid}: {cmd[:200]}")
+    return "survivors:\n" + "\n".join(lines)
+
+
 def _kernel_running(tag: str) -> bool:
     """Whether a kernel of the tagged build runs."""
     for pid in _tagged_processes(tag):
@@ -416,7 +428,7 @@ def test_sigterm_and_sighup_stop_the_build_and_leave_nothing(tmp_path, signum):
             if not survivors:
                 break
             time.sleep(0.2)
-        assert survivors == set()
+        assert survivors == set(), _describe(survivors)
         assert [p.name for p in tmp_path.iterdir() if p.name != "cache"] == []  # no new/, lock, staging
         assert [p.name for p in private_tmp.rglob("*")] == []  # no IPC folder, no connection file
     finally:  # a failing run leaves no orphan of its own either

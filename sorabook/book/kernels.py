@@ -6,8 +6,10 @@ eight chapters paid for those imports eight times over. A :class:`ForkServer` is
 Python process per build that imports all of that once, then forks a kernel for every
 chapter. The fork is the kernel the spec's command (``python -m ipykernel_launcher
 -f CONNECTION``) would have started: same arguments, working folder, environment,
-standard streams and session of its own; its parent is the server, which it polls as
-ipykernel's kernels poll theirs, so it exits when the server does.
+standard streams and session of its own. It never outlives the server: the server kills
+the kernels still running as it exits, and Linux kills a kernel whose server dies
+(``PR_SET_PDEATHSIG``; ipykernel's own parent poller misses a parent that is gone before
+its thread starts).
 
 What a fork shares with its server is modules, never state: the server imports and
 runs no chapter code, so every kernel starts from the same snapshot, and a chapter
@@ -231,12 +233,27 @@ def _name_process(name: str) -> None:
         pass
 
 
-def _become_kernel(request: dict, fds: list[int]) -> int:
-    """In the forked child: become ``python -m ipykernel_launcher ARGV`` and run until the kernel
-    stops; returns its exit status. The caller exits with it the ordinary way (``SystemExit``),
-    so that the kernel's exit handlers run as in a spawned kernel."""
+def _die_with(parent: int) -> None:
+    """Have Linux kill this process when its parent ``parent`` ends (``PR_SET_PDEATHSIG``), and end
+    it now if that parent has already gone: ipykernel's own poller gives up watching a parent that
+    is gone before its thread starts, and the orphan then lived for ever under a subreaper."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _become_kernel(request: dict, fds: list[int], server: int) -> int:
+    """In the forked child of process ``server``: become ``python -m ipykernel_launcher ARGV`` and
+    run until the kernel stops; returns its exit status. The caller exits with it the ordinary
+    way (``SystemExit``), so that the kernel's exit handlers run as in a spawned kernel."""
     try:
         os.setsid()
+        _die_with(server)
         _name_process(KERNEL_NAME)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         for target, fd in enumerate(fds[:3]):
@@ -267,6 +284,17 @@ def _become_kernel(request: dict, fds: list[int]) -> int:
         return 1
 
 
+def _reap(forked: set[int]) -> None:
+    """Reap the kernels in ``forked`` that have exited, and forget them."""
+    for pid in list(forked):
+        try:
+            done, _status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done = pid
+        if done:
+            forked.discard(pid)
+
+
 def serve(address: str) -> None:
     """Listen at ``address``, import :data:`PRELOAD`, then fork a kernel for each request, until
     standard input (the owner's pipe) closes."""
@@ -284,14 +312,19 @@ def serve(address: str) -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a module that fails here fails, visibly, in the chapter
             pass
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped as they exit
     lifeline = sys.stdin.fileno()
     connections: list[socket.socket] = []
+    forked: set[int] = set()  # kernels not reaped yet: their ids cannot be reused
     while True:
         ready, _, _ = select.select([lifeline, listener, *connections], [], [])
+        _reap(forked)
         if lifeline in ready and not os.read(lifeline, 1 << 12):
-            # The owner is done (or dead): remove the socket and its folder, then exit without
-            # tearing down a few hundred modules.
+            # The owner is done (or dead): end the kernels still running (each leads a session
+            # of its own), remove the socket and its folder, then exit without tearing down a
+            # few hundred modules.
+            for pid in forked:
+                with contextlib.suppress(OSError):
+                    os.killpg(pid, signal.SIGKILL)
             with contextlib.suppress(OSError):
                 os.unlink(address)
                 os.rmdir(os.path.dirname(address))
@@ -307,6 +340,7 @@ def serve(address: str) -> None:
                 connections.remove(conn)
                 conn.close()
                 continue
+            server = os.getpid()
             try:
                 pid = os.fork()
             except OSError as err:
@@ -318,7 +352,8 @@ def serve(address: str) -> None:
                 listener.close()
                 for other in connections:
                     other.close()
-                raise SystemExit(_become_kernel(json.loads(message), fds))
+                raise SystemExit(_become_kernel(json.loads(message), fds, server))
+            forked.add(pid)
             for fd in fds:
                 os.close(fd)
             conn.send(json.dumps({"pid": pid}).encode())
