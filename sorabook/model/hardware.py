@@ -60,6 +60,7 @@ GPUS: dict[str, GPU] = {
         GPU("A100-SXM", 312e12, None, 400.0, "V", "NVIDIA A100 datasheet"),
         GPU("H100-SXM", 989.4e12, 1978.9e12, 700.0, "V", "NVIDIA H100 datasheet (SXM5, dense)"),
         GPU("H100-PCIe", 756e12, 1513e12, 350.0, "S", "NVIDIA H100 datasheet (PCIe, dense)"),
+        GPU("H800-SXM", 989.4e12, 1978.9e12, 700.0, "S", "NVIDIA H800 (H100 SXM compute, reduced NVLink)"),
         GPU("H200-SXM", 989e12, 1979e12, 700.0, "S", "NVIDIA H200 datasheet (dense)"),
         GPU("B200", 2250e12, 4500e12, 1000.0, "S", "NVIDIA Blackwell B200 datasheet (dense)"),
         GPU("MI300X", 1307e12, 2615e12, 750.0, "S", "AMD Instinct MI300X datasheet (dense)"),
