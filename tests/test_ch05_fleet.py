@@ -58,4 +58,7 @@ def test_measured_utilization_replaces_the_fleets():
     """measured_utilization: the fleet runs at the utilisation fitted to measured runs (chapter 6)
     instead of the article's 50 %, so the multiplier is 2 x 2 / u."""
     v = _values(sets=["measured_utilization=true"])
-    assert_allclose(v["fleet-multiplier"], 4 / chain.calibrated_utilization(), rtol=1e-12)
+    from sorabook.params import resolve
+
+    p, _ = resolve(sets=["measured_utilization=true"])
+    assert_allclose(v["fleet-multiplier"], 4 / chain.fitted_utilization(p), rtol=1e-12)

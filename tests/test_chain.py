@@ -37,7 +37,8 @@ def test_one_place_chooses_the_utilisation():
     assert (chain.utilization(p, "train"), chain.utilization(p, "inference"), chain.utilization(p, "fleet")) \
         == (0.4, 0.5, 0.25)
     m = p.replace(measured_utilization=True)
-    assert chain.utilization(m, "inference") == chain.utilization(m, "fleet") == chain.calibrated_utilization()
+    assert chain.utilization(m, "inference") == chain.utilization(m, "fleet") == chain.fitted_utilization(m)
+    assert 0.05 < chain.fitted_utilization(m) < 1
     assert chain.utilization(m, "train") == 0.4
     assert_allclose(chain.minutes_per_gpu_hour(p), 0.5 * chain.minutes_per_gpu_hour(ARTICLE), rtol=1e-12)
 

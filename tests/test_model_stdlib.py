@@ -76,8 +76,8 @@ SCRIPT = textwrap.dedent("""
         r = predict.predict(pre.model, pre.width, pre.height, pre.frames, pre.steps, pre.cfg_passes, fps=pre.fps)
         out["predict"][name] = [r["tokens"], r["flops_per_video"], r["attention_share"], r["seconds_per_video"],
                                 r["energy_wh_per_video"]]
-    out["calibration"] = [predict.calibrate_mfu([1.0, 4.0], [1.0, 1.0], [1.0, 1.0])[0],
-                          predict.calibration_rows()[0]["implied_mfu"], predict.relative_to(0.3, 0.456),
+    out["calibration"] = [predict.evidence_rows()[0]["implied_mfu"], predict.evidence_rows(True)[0]["ratio"],
+                          predict.relative_to(0.3, 0.456),
                           len(presets.preset_rows()),
                           predict.attention_dominates_seconds(wan, 1280, 720, 16.0)]
 

@@ -119,10 +119,12 @@ def test_measured_utilization_draws_one_utilisation_within_the_measured_runs():
     """Corrected scenario (measured_utilization: true): inference and the fleet get one draw, inside the
     range of chapter 6's implied utilisations, peaked at the fitted value; the switch is unfolded."""
     p = _scenario("corrected")
-    implied = [r["implied_mfu"] for r in predict.calibration_rows()]
-    d = U.measured_distribution()
-    assert (d.low, d.high) == (min(implied), max(implied))
-    assert d.mode == chain.calibrated_utilization()
+    fitted = chain.fitted_utilization(p)
+    ratios = [r["ratio"] for r in predict.evidence_rows(cross_validated=True)]
+    d = U.measured_distribution(fitted)
+    assert_allclose((d.low, d.high), (fitted * min(ratios), fitted * max(ratios)), rtol=1e-12)
+    assert d.mode == fitted
+    implied = [d.low, d.high]
     assert "inference_utilization" not in P.distributions(p) and "fleet_utilization" not in P.distributions(p)
     drawn = U.sample(p, None, N, 3)
     assert drawn.measured_utilization is False
@@ -147,7 +149,7 @@ def test_an_override_replaces_the_measured_draw_for_its_use_only():
         distribution_overrides={"inference_utilization": {"dist": "uniform", "low": 0.5, "high": 0.6}})
     drawn = U.sample(p, None, N, 3)
     assert drawn.inference_utilization.min() >= 0.5
-    assert drawn.fleet_utilization.max() <= U.measured_distribution().high
+    assert drawn.fleet_utilization.max() <= U.measured_distribution(chain.fitted_utilization(p)).high
 
 
 # --- seeds, degenerate draws, known answers --------------------------------------------------------

@@ -169,20 +169,19 @@ def _counted_as(model, r: dict) -> str | None:
 def run(args) -> int:
     """Predict one video and print the table or JSON."""
     from sorabook.model import predict, transformer
-    from sorabook.results.chain import calibrated_utilization
 
     try:
         preset, model, v = _inputs(args)
-        mfu = args.mfu if args.mfu is not None else calibrated_utilization()
         r = predict.predict(model, v["width"], v["height"], v["frames"], v["steps"], v["cfg_passes"],
-                            args.gpu or "H100-SXM", args.gpus or 1, mfu, args.precision or "bf16", v["fps"])
+                            args.gpu or "H100-SXM", args.gpus or 1, args.mfu, args.precision or "bf16", v["fps"])
     except (transformer.ShapeError, ValueError) as err:
         raise UsageError(f"predict: {err}") from None
     except OverflowError:
         raise UsageError("predict: the counts overflow a float for these inputs; expected smaller sizes") from None
     _check_finite(r)
     r["counted_as"] = _counted_as(model, r)
-    mfu_note = "fitted to measured end-to-end runs, chapter 6" if args.mfu is None else "given"
+    mfu, mfu_note = r["mfu"], ("fitted to measured end-to-end runs for this GPU and attention share, chapter 6"
+                               if args.mfu is None else "given")
     flags = sorted(k[5:] for k, x in vars(args).items() if k.startswith("arch_") and x is not None)
     assumptions = list(preset.assumptions) if preset else []
     if preset and model is not preset.model:
@@ -190,9 +189,11 @@ def run(args) -> int:
     if preset is None:
         assumptions.append("custom architecture: DiT conventions (qkv bias, per-block adaLN 6d, GELU MLP) where "
                            "no flag says otherwise")
-    assumptions += [f"utilisation {mfu:g} of the dense {r['precision']} peak ({mfu_note})",
-                    "only the transformer is counted (not the autoencoder or text encoder); time = FLOPs / "
-                    "(GPUs x peak x utilisation); energy = board power x GPUs x time"]
+    assumptions += [f"denoising at utilisation {mfu:.3g} of the dense {r['precision']} peak ({mfu_note})",
+                    "end to end: text encoder and decoder as the time model fitted on measured runs "
+                    f"({r['seconds_text_and_decoder']:.3g} s, on one GPU); {r['gpus']} GPU(s) share the denoising "
+                    f"at an efficiency of {r['scaling_efficiency']:.3g} (fitted on multi-GPU runs); "
+                    "energy = board power x GPUs x time (an upper bound)"]
     r["preset"] = preset.name if preset else None
     r["sources"] = list(preset.sources) if preset else []
     r["citation"] = preset.citation if preset else None

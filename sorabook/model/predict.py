@@ -1,37 +1,32 @@
-"""Cost of generating a video with a diffusion transformer: the prediction and its calibration.
+"""Cost of generating a video with a diffusion transformer: the prediction, held against measured runs.
 
-:mod:`sorabook.model.transformer` counts the compute of one forward pass from the architecture
-and :mod:`sorabook.model.presets` holds the published shapes; this module turns a count into
-seconds, GPU-hours and energy on a GPU at a model-FLOPs utilisation (:func:`predict`, the
-``sorabook predict`` command), fits that utilisation to measured inference times
-(:data:`MEASUREMENTS`, :func:`calibrate_mfu`; chapter 6), and reads this project's own timings.
-
-Time model (Delavande et al. 2025): ``seconds = FLOPs / (gpus x peak x mfu)``, the one
-FLOPs-to-time rule :func:`sorabook.model.hardware.gpu_seconds` divided over the GPUs (ideal
-scaling). Energy: board power x GPU-hours (an upper bound on the GPUs' own draw; host and
-cooling not counted). Standard library only, but for :func:`compute_by_length`'s arrays.
+:mod:`sorabook.model.transformer` counts the compute of one forward pass from the architecture,
+:mod:`sorabook.model.presets` holds the published shapes and :mod:`sorabook.model.timing` the
+time model fitted to measured end-to-end runs; this module turns them into seconds, GPU-hours
+and energy of one video on one GPU or several (:func:`predict`, the ``sorabook predict``
+command), sets each measured run against its prediction (:func:`evidence_rows`; chapter 6) and
+reads this project's own timings of the transformer. Energy: board power x GPU-hours (an upper
+bound on the GPUs' own draw; host and cooling not counted). Standard library only, but for
+:func:`compute_by_length`'s arrays.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
-from sorabook.model import counting, hardware, inference, latent, presets, transformer
+from sorabook.model import counting, hardware, inference, latent, presets, timing, transformer
 from sorabook.model.transformer import VideoDiT
 
 __all__ = [
-    "MEASUREMENTS",
-    "Measurement",
     "OWN_FORWARD_FILE",
     "OWN_FORWARD_GPU",
     "attention_dominates_seconds",
-    "calibrate_mfu",
-    "calibration_rows",
     "compute_by_length",
+    "evidence_run",
+    "evidence_rows",
+    "id_",
     "implied_mfu",
-    "measured_seconds",
     "own_forward",
     "own_forward_rows",
     "own_share_of_measured",
@@ -46,38 +41,42 @@ def _f(x):
 
 
 def predict(model: VideoDiT, width, height, frames, steps, cfg_passes=1, gpu="H100-SXM", gpus=1,
-            mfu=1.0, precision="bf16", fps=None, video_seconds=None) -> dict:
-    """Predicted compute, time and energy of generating one video.
+            mfu=None, precision="bf16", fps=None, video_seconds=None, time_model=None) -> dict:
+    """Predicted compute, time and energy of generating one video, end to end.
 
     Parameters
     ----------
     model : VideoDiT
         The transformer (a preset's or one given by its shape).
     width, height, frames : int
-        The video in pixels and frames; the transformer pads them as an encoder does
+        The video in pixels and frames; the transformer takes them by its pipeline's rules
         (:mod:`sorabook.model.latent`).
     steps, cfg_passes : int or float
         Denoising steps and forward passes per step (2 with classifier-free guidance).
     gpu, precision : str
         A GPU of :data:`sorabook.model.hardware.GPUS` and its number format (dense peak).
     gpus : int
-        GPUs working on the video in parallel (ideal scaling).
-    mfu : float
-        Model-FLOPs utilisation, in (0, 1] (default 1: the dense peak; the book's measured value is
-        ``sorabook.results.chain.calibrated_utilization()``, the default of ``sorabook predict``).
+        GPUs working on the video together (the fitted efficiency per doubling applies).
+    mfu : float, optional
+        None (default): the denoising runs as the fitted time model says
+        (:mod:`sorabook.model.timing`: its utilisation depends on the GPU and the pass's attention
+        share). A share of the GPU's peak in (0, 1]: the denoising runs at that utilisation instead
+        (the text encoder and the decoder are still the fitted model's).
     fps, video_seconds : float, optional
         The video's length for the per-minute figures: ``video_seconds``, or ``frames / fps``
         (``None`` for both: no per-minute figures).
+    time_model : sorabook.model.timing.TimeModel, optional
+        The fitted coefficients (default :func:`sorabook.model.timing.fitted`).
 
     Returns
     -------
     dict
-        Tokens, MACs and FLOPs (per pass, step, video), the attention share,
-        ``seconds_per_video = hardware.gpu_seconds(FLOPs, gpu, precision, mfu) / gpus``,
+        Tokens, MACs and FLOPs (per pass, step, video), the attention share, the seconds of the
+        denoising and of the rest of the pipeline, ``seconds_per_video`` (end to end),
         ``gpu_hours_per_video`` (every GPU counted), ``energy_wh_per_video`` (board power x
-        GPU-hours) and, with a length, the same per minute of video and the minutes of video per
-        GPU-hour (:func:`sorabook.model.inference.minutes_per_gpu_hour`). Only the transformer is
-        counted (not the autoencoder or the text encoder).
+        GPU-hours, an upper bound), ``mfu`` (the denoising's share of the GPUs' peak),
+        ``effective_utilization`` (the transformer's FLOPs over peak x end-to-end time) and, with a
+        length, the same per minute of video and the minutes of video per GPU-hour.
 
     Raises
     ------
@@ -86,17 +85,29 @@ def predict(model: VideoDiT, width, height, frames, steps, cfg_passes=1, gpu="H1
     ValueError
         A bad GPU count or utilisation.
     """
-    if not 0 < mfu <= 1:
+    if mfu is not None and not 0 < mfu <= 1:
         raise ValueError(f"mfu: got {mfu:g}; expected a share of peak in (0, 1]")
     if int(gpus) != gpus or gpus < 1:
         raise ValueError(f"gpus: got {gpus}; expected a whole number >= 1")
+    tm = timing.fitted() if time_model is None else time_model
     tk = transformer.tokens(model, width, height, frames)
     macs = transformer.forward_macs(model, width, height, frames)
     flops_pass = transformer.FLOPS_PER_MAC * macs
     flops_step = inference.flops_per_step(flops_pass, 1.0, cfg_passes)
     flops_video = inference.flops_per_output(flops_step, steps)
-    seconds = hardware.gpu_seconds(flops_video, gpu, precision, mfu) / gpus
-    gpu_hours = hardware.gpu_hours(flops_video, gpu, precision, mfu)
+    feats = timing.run_features(model, width, height, frames, steps, cfg_passes)
+    peak = hardware.peak_flops_per_s(gpu, precision)
+    speed = tm.gpu_speed(gpu)
+    serial, denoise_h100 = timing.split_seconds(tm, feats)
+    serial /= speed
+    efficiency = tm.eta ** math.log2(gpus)
+    if mfu is None:  # the fitted utilisation of this pass on this GPU
+        denoise = denoise_h100 / speed / (gpus * efficiency)
+        mfu = flops_video / (peak * gpus * denoise)
+    else:
+        denoise = hardware.gpu_seconds(flops_video, gpu, precision, mfu) / (gpus * efficiency)
+    seconds = serial + denoise
+    gpu_hours = seconds * gpus / hardware.SECONDS_PER_HOUR
     energy = hardware.board_power_w(gpu) * gpu_hours
     video_s = video_seconds if video_seconds is not None else (frames / fps if fps else None)
     minutes = video_s / 60.0 if video_s else None
@@ -114,59 +125,23 @@ def predict(model: VideoDiT, width, height, frames, steps, cfg_passes=1, gpu="H1
         "flops_per_step": _f(flops_step),
         "flops_per_video": _f(flops_video),
         "attention_share": _f(transformer.attention_share(model, width, height, frames)),
-        "gpu": gpu, "gpus": gpus, "precision": precision, "mfu": mfu,
-        "peak_flops_per_s": hardware.peak_flops_per_s(gpu, precision),
+        "gpu": gpu, "gpus": gpus, "precision": precision, "mfu": _f(mfu),
+        "peak_flops_per_s": peak,
+        "scaling_efficiency": efficiency,
+        "seconds_denoising": _f(denoise),
+        "seconds_text_and_decoder": _f(serial),
         "seconds_per_video": _f(seconds),
+        "effective_utilization": _f(flops_video / (peak * gpus * seconds)),
         "gpu_hours_per_video": _f(gpu_hours),
         "energy_wh_per_video": _f(energy),
         "video_seconds": video_s,
         "gpu_hours_per_minute_of_video": _f(gpu_hours / minutes) if minutes else None,
         "energy_wh_per_minute_of_video": _f(energy / minutes) if minutes else None,
-        "minutes_of_video_per_gpu_hour": _f(inference.minutes_per_gpu_hour(
-            inference.flops_per_minute(flops_video, video_s), gpu, precision, mfu)) if minutes else None,
+        "minutes_of_video_per_gpu_hour": _f(minutes / gpu_hours) if minutes else None,
     }
 
 
-# --- measurements and calibration ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Measurement:
-    """A measured inference time (one GPU, batch 1): the preset, the video, the seconds.
-
-    ``seconds_low``/``seconds_high`` give the reported range (equal for one figure);
-    ``energy_wh`` where reported. ``tag`` is the confidence (facts.md), ``source`` a key of
-    ``book/references.bib``.
-    """
-
-    preset: str
-    width: int
-    height: int
-    frames: int
-    steps: int
-    gpu: str
-    seconds_low: float
-    seconds_high: float
-    energy_wh: float | None
-    tag: str
-    source: str
-    note: str = ""
-
-
-#: Measured end-to-end generation times on one H100 (facts.md, "Measured inference").
-MEASUREMENTS: tuple[Measurement, ...] = (
-    Measurement("wan2.1-14b", 1280, 720, 81, 50, "H100-SXM", 1875.0, 1875.0, None, "S", "delavande2025video",
-                "Delavande et al. 2025, 1 x H100 SXM"),
-    Measurement("hunyuanvideo", 1280, 720, 129, 50, "H100-SXM", 1689.0, 1689.0, 323.4, "S", "mlenergy2025leaderboard",
-                "ML.ENERGY leaderboard v3, 1 x H100 (SXM assumed)"),
-    Measurement("cogvideox-2b", 720, 480, 49, 50, "H100-SXM", 43.0, 50.0, None, "S", "yang2024cogvideox",
-                "reported 43-50 s on 1 x H100 (SXM assumed)"),
-)
-
-
-def measured_seconds(m: Measurement) -> float:
-    """One figure for a measurement: the geometric mean of its range (43-50 s -> 46.4 s)."""
-    return math.sqrt(m.seconds_low * m.seconds_high)
+# --- the measured runs ---------------------------------------------------------------------------
 
 
 def implied_mfu(flops, seconds, peak_flops_per_s):
@@ -175,53 +150,52 @@ def implied_mfu(flops, seconds, peak_flops_per_s):
     return flops / (seconds * peak_flops_per_s)
 
 
-def calibrate_mfu(flops, seconds, peak_flops_per_s) -> tuple[float, float]:
-    """The one utilisation that best predicts several measured times, and the fit's error.
+def evidence_rows(cross_validated: bool = False) -> list[dict]:
+    """Each measured run (``sorabook/data/evidence/inference.csv``) against its prediction.
 
-    Least squares in log space: minimise ``Σ (ln t_i - ln(F_i / (P_i·u)))²`` over ``u``; the
-    solution is the geometric mean of the implied utilisations, ``ln u = mean(ln u_i)``.
-    Returns ``(u, rms)`` where ``rms`` is the root-mean-square log error (e.g. 0.1 ≈ 10 %).
-    Sequences of plain numbers, one entry per measurement.
+    ``predicted_seconds`` by the time model fitted on every run, or, with ``cross_validated``, by
+    the fit that left the run's model out (:func:`sorabook.model.timing.cross_validate`).
+    ``implied_mfu``: the transformer's FLOPs over the GPUs' peak x the measured seconds (a whole
+    pipeline's utilisation, as one constant would have it).
     """
-    logs = [math.log(implied_mfu(f, s, p)) for f, s, p in zip(flops, seconds, peak_flops_per_s)]
-    mean = sum(logs) / len(logs)
-    u = math.exp(mean)
-    return u, math.sqrt(sum((x - math.log(u)) ** 2 for x in logs) / len(logs))
-
-
-def calibration_rows(mfu: float | None = None, measurements=MEASUREMENTS) -> list[dict]:
-    """Predicted against measured seconds for each measurement, with the implied utilisation.
-
-    Each preset runs its default sampling (steps from the measurement, the preset's guidance
-    passes) on the measured GPU in BF16. ``predicted_seconds`` is at utilisation ``mfu``
-    (default: the calibrated one); ``seconds_at_peak`` at 100 %. Measurements: facts.md,
-    "Measured inference" (chapter 6).
-    """
+    tm = timing.fitted()
+    held = {id_(r): r["predicted"] for r in timing.cross_validate()} if cross_validated else {}
     rows = []
-    for m in measurements:
-        pre = presets.PRESETS[m.preset]
-        r = predict(pre.model, m.width, m.height, m.frames, m.steps, pre.cfg_passes, m.gpu, 1, 1.0)
+    for r in timing.evidence_runs():
+        pre = presets.PRESETS[r["preset"]]
+        peak = hardware.peak_flops_per_s(r["gpu"], "bf16")
+        flops = r["features"]["flops"]
+        pred = held[id_(r)] if cross_validated else timing.seconds(tm, r["features"], r["gpu"], r["gpus"])
         rows.append({
-            "model": pre.model.name, "preset": m.preset, "video": f"{m.width}x{m.height}, {m.frames} frames",
-            "steps": m.steps, "cfg_passes": pre.cfg_passes, "tokens": r["tokens"], "gpu": m.gpu,
-            "flops_per_video": r["flops_per_video"], "seconds_at_peak": r["seconds_per_video"],
-            "measured_seconds": measured_seconds(m),
-            "measured": (f"{m.seconds_low:g}" if m.seconds_low == m.seconds_high
-                         else f"{m.seconds_low:g}-{m.seconds_high:g}"),
-            "implied_mfu": float(implied_mfu(r["flops_per_video"], measured_seconds(m), r["peak_flops_per_s"])),
-            "energy_wh": m.energy_wh, "board_power_w": hardware.board_power_w(m.gpu),
-            "attention_share": r["attention_share"], "tag": m.tag, "source": m.source, "note": m.note,
-            "peak_flops_per_s": r["peak_flops_per_s"],
+            "model": pre.model.name, "preset": r["preset"], "video": f"{r['width']}x{r['height']}, {r['frames']} frames",
+            "width": r["width"], "height": r["height"], "frames": r["frames"], "steps": r["steps"],
+            "cfg_passes": pre.cfg_passes, "gpu": r["gpu"], "gpus": r["gpus"],
+            "tokens": float(transformer.tokens(pre.model, r["width"], r["height"], r["frames"])["video_tokens"]),
+            "flops_per_video": flops, "attention_share": r["features"]["att"] / flops,
+            "seconds_at_peak": flops / (peak * r["gpus"]), "measured_seconds": r["seconds"],
+            "implied_mfu": implied_mfu(flops, r["seconds"] * r["gpus"], peak),
+            "predicted_seconds": pred, "ratio": pred / r["seconds"],
+            "energy_wh": r["gpu_energy_wh"], "board_power_w": hardware.board_power_w(r["gpu"]),
+            "predicted_energy_wh": hardware.board_power_w(r["gpu"]) * pred * r["gpus"] / hardware.SECONDS_PER_HOUR,
+            "software": r["software"], "date": r["date"], "tag": r["tag"], "checked": r["checked"],
+            "source": r["source"], "note": r["note"], "peak_flops_per_s": peak,
         })
-    u = mfu if mfu is not None else calibrate_mfu([r["flops_per_video"] for r in rows],
-                                                  [r["measured_seconds"] for r in rows],
-                                                  [r["peak_flops_per_s"] for r in rows])[0]
-    for r in rows:
-        r["mfu"] = u
-        r["predicted_seconds"] = hardware.gpu_seconds(r["flops_per_video"], r["gpu"], "bf16", u)
-        r["ratio"] = r["predicted_seconds"] / r["measured_seconds"]
-        r["predicted_energy_wh"] = r["board_power_w"] * r["predicted_seconds"] / hardware.SECONDS_PER_HOUR
     return rows
+
+
+def id_(run: dict) -> tuple:
+    """What identifies a measured run: its model, GPU, GPU count, video, steps, seconds and source."""
+    return tuple(run[k] for k in ("preset", "gpu", "gpus", "width", "height", "frames", "steps", "seconds", "source"))
+
+
+def evidence_run(preset: str, width: int, height: int, gpu: str = "H100-SXM", gpus: int = 1,
+                 source: str | None = None) -> dict:
+    """The row of :func:`evidence_rows` of one measured run (the first that matches)."""
+    for r in evidence_rows():
+        if (r["preset"], r["width"], r["height"], r["gpu"], r["gpus"]) == (preset, width, height, gpu, gpus) and (
+                source is None or r["source"] == source):
+            return r
+    raise KeyError(f"no measured run of {preset} at {width}x{height} on {gpus} x {gpu}")
 
 
 # --- tables for chapter 6 ------------------------------------------------------------------
@@ -289,8 +263,8 @@ def relative_to(mfu, reference):
 def own_share_of_measured(case: str, preset: str) -> float:
     """:func:`own_video_seconds` over the preset's measured end-to-end seconds (Wan 2.1 14B:
     1,166 s of transformer time on an H200 against 1,875 s measured on an H100)."""
-    m = next(m for m in MEASUREMENTS if m.preset == preset)
-    return own_video_seconds(case, preset) / measured_seconds(m)
+    row = own_forward(case)
+    return own_video_seconds(case, preset) / _delavande_run(preset, row)["measured_seconds"]
 
 
 def attention_dominates_seconds(model: VideoDiT, width: int, height: int, fps: float) -> float | None:
@@ -307,5 +281,10 @@ def own_video_seconds(case: str, preset: str) -> float:
     row = own_forward(case)
     if row["batch"] != 1:
         raise ValueError(f"case {case!r}: batch {row['batch']}; expected a timing of one video (batch 1)")
-    m = next(m for m in MEASUREMENTS if m.preset == preset)
-    return row["median_s"] * m.steps * presets.PRESETS[preset].cfg_passes
+    return row["median_s"] * _delavande_run(preset, row)["steps"] * presets.PRESETS[preset].cfg_passes
+
+
+def _delavande_run(preset: str, row: dict) -> dict:
+    """The measured single-H100 run (Delavande et al.) of ``preset`` at the video of timed ``row``."""
+    w, h = (int(x) for x in row["video"].split("x")[:2])
+    return evidence_run(preset, w, h, source="delavande2025video")

@@ -4,21 +4,35 @@ Sora-class transformer's shape (chapter 7 prices its clip)."""
 
 from __future__ import annotations
 
-from sorabook.model import latent, predict, presets, transformer
-from sorabook.results import chain
+from sorabook.model import latent, predict, presets, timing, transformer
+from sorabook.results import chain, corrections
 from sorabook.results.specs import Chapter
 
 ch = Chapter("06-audit")
 
 
 def _calibration_row(preset: str) -> dict:
-    return next(r for r in predict.calibration_rows() if r["preset"] == preset)
+    """The measured single-H100 run of ``preset`` that chapter 6 quotes (Delavande et al.'s where they
+    timed it, else the ML.ENERGY leaderboard's)."""
+    runs = [r for r in predict.evidence_rows() if r["preset"] == preset and r["gpu"] == "H100-SXM" and r["gpus"] == 1]
+    for source in ("delavande2025video", "mlenergy2025leaderboard"):
+        for r in runs:
+            if r["source"] == source and (preset != "wan2.1-14b" or r["width"] == 1280):
+                return r
+    raise KeyError(preset)
 
 
-def _calibrated() -> tuple[float, float]:
-    rows = predict.calibration_rows()
-    return predict.calibrate_mfu([r["flops_per_video"] for r in rows], [r["measured_seconds"] for r in rows],
-                                 [r["peak_flops_per_s"] for r in rows])
+def _corrected(p):
+    """The corrected scenario's Sora-class clip, whose utilisation chapter 6 reports."""
+    return corrections.corrected(p)
+
+
+def _rms_log_error() -> float:
+    """Root-mean-square log error of the time model over every measured run (in sample)."""
+    import math
+
+    rows = predict.evidence_rows()
+    return math.sqrt(sum(math.log(r["ratio"]) ** 2 for r in rows) / len(rows))
 
 
 @ch.claim("architecture-flops-per-video",
@@ -56,7 +70,9 @@ def _hunyuan_measured_energy(p) -> float:
 @ch.result("wan-predicted-seconds", "s", "Predicted seconds of one Wan 2.1 14B video on one H100 at the published "
          "utilisation", ",.0f")
 def _wan_predicted(p) -> float:
-    return predict.calibration_rows(p.measured_mfu_delavande)[0]["predicted_seconds"]
+    pre = presets.PRESETS["wan2.1-14b"]
+    return predict.predict(pre.model, 1280, 720, 81, 50, pre.cfg_passes, "H100-SXM", 1,
+                           p.measured_mfu_delavande)["seconds_per_video"]
 
 
 @ch.result("wan-implied-mfu", "share of peak", "Utilisation implied by Wan 2.1 14B's measured time", ".3f")
@@ -76,21 +92,23 @@ def _cog_mfu(p) -> float:
     return _calibration_row("cogvideox-2b")["implied_mfu"]
 
 
-@ch.result("calibrated-mfu", "share of peak", "The one utilisation that best fits the three measurements (log "
-         "least squares)", ".3f")
+@ch.result("calibrated-mfu", "share of peak", "Effective utilisation of the corrected Sora-class clip on one GPU "
+           "under the time model fitted on measured runs (text encoder and decoder included)", ".3f")
 def _calibrated_mfu(p) -> float:
-    return chain.calibrated_utilization()
+    return chain.fitted_utilization(_corrected(p))
 
 
-@ch.result("calibration-rms-log-error", "ln units", "Root-mean-square log error of the calibrated prediction",
+@ch.result("calibration-rms-log-error", "ln units", "Root-mean-square log error of the fitted time model over "
+           "every measured run (in sample)",
            ".2f", domain="nonnegative")
 def _calibration_error(p) -> float:
-    return _calibrated()[1]
+    return _rms_log_error()
 
 
-@ch.result("calibrated-vs-published-mfu", "x", "Calibrated utilisation over the published 0.456", ".2f")
+@ch.result("calibrated-vs-published-mfu", "x", "The Sora-class clip's fitted effective utilisation over the "
+           "published 0.456", ".2f")
 def _calibrated_vs_published(p) -> float:
-    return predict.relative_to(chain.calibrated_utilization(), p.measured_mfu_delavande)
+    return predict.relative_to(chain.fitted_utilization(_corrected(p)), p.measured_mfu_delavande)
 
 
 @ch.result("own-mfu-wan14b-720p", "share of peak", "Utilisation of Wan 2.1 14B's transformer blocks at 1280x720, "
@@ -118,7 +136,7 @@ def _own_vs_measured(p) -> float:
 
 
 @ch.result("hunyuan-predicted-energy-wh", "Wh", "Predicted energy of one HunyuanVideo video at board power and the "
-         "calibrated utilisation", ",.0f")
+           "fitted time model's seconds", ",.0f")
 def _hunyuan_energy(p) -> float:
     return _calibration_row("hunyuanvideo")["predicted_energy_wh"]
 
@@ -126,3 +144,81 @@ def _hunyuan_energy(p) -> float:
 @ch.result("sora-corrected-params", "parameters", "Parameters of the Sora-class transformer as shaped", ".3g")
 def _sora_params(p) -> float:
     return float(transformer.param_count(presets.sora_corrected_model(p.sora_params)))
+
+
+# --- the time model fitted on measured runs, and its cross-validation ----------------------------
+
+
+def _cv() -> list[dict]:
+    return predict.evidence_rows(cross_validated=True)
+
+
+def _factor(ratio: float) -> float:
+    """How far off a prediction is, as a factor >= 1 (0.5 and 2 are both 2x)."""
+    return max(ratio, 1.0 / ratio)
+
+
+@ch.result("evidence-predict-median-abs-error", "share", "Median absolute relative error of the predicted end-to-end "
+           "seconds, leaving each model out of the fit that predicts its runs", ".1%", domain="nonnegative")
+def _cv_median(p) -> float:
+    import statistics
+
+    return statistics.median(abs(r["ratio"] - 1.0) for r in _cv())
+
+
+@ch.result("evidence-predict-worst-single-gpu", "x", "Largest factor between predicted and measured seconds over the "
+           "single-GPU runs, each model left out of its fit", ".2f")
+def _cv_worst_single(p) -> float:
+    return max(_factor(r["ratio"]) for r in _cv() if r["gpus"] == 1)
+
+
+@ch.result("evidence-predict-worst-multi-gpu", "x", "Largest factor between predicted and measured seconds over the "
+           "multi-GPU runs, each model left out of its fit", ".2f")
+def _cv_worst_multi(p) -> float:
+    return max(_factor(r["ratio"]) for r in _cv() if r["gpus"] > 1)
+
+
+@ch.result("evidence-runs", "runs", "Measured end-to-end runs the time model is fitted on", ",.0f")
+def _runs(p) -> float:
+    return float(len(predict.evidence_rows()))
+
+
+@ch.result("time-model-u-attention", "share of peak", "Fitted utilisation of an H100 SXM in the attention products",
+           ".3f", domain="share")
+def _u_att(p) -> float:
+    return timing.fitted().u_att
+
+
+@ch.result("time-model-u-linear", "share of peak", "Fitted utilisation of an H100 SXM in the linear layers", ".3f",
+           domain="share")
+def _u_rest(p) -> float:
+    return timing.fitted().u_rest
+
+
+@ch.result("time-model-decoder-seconds", "H100-s per Mpx", "Fitted decoder time per million output pixels (width x "
+           "height x frames), in H100-seconds", ".3f", domain="nonnegative")
+def _decoder(p) -> float:
+    return timing.fitted().d
+
+
+@ch.result("time-model-fixed-seconds", "H100-s", "Fitted time of the rest of the pipeline (text encoder, transfers) "
+           "per video, in H100-seconds", ".2f", domain="nonnegative")
+def _fixed(p) -> float:
+    return timing.fitted().t0
+
+
+@ch.result("time-model-b200-speed", "x H100", "Fitted speed of a B200 relative to an H100 SXM on these pipelines", ".2f")
+def _b200(p) -> float:
+    return timing.fitted().gpu_speed("B200")
+
+
+@ch.result("time-model-a100-speed", "x H100", "Fitted speed of an A100 relative to an H100 SXM on these pipelines",
+           ".2f")
+def _a100(p) -> float:
+    return timing.fitted().gpu_speed("A100-SXM")
+
+
+@ch.result("time-model-scaling-efficiency", "share", "Fitted efficiency per doubling of the GPUs that share one video's "
+           "denoising", ".3f", domain="share")
+def _eta(p) -> float:
+    return timing.fitted().eta

@@ -10,10 +10,10 @@ utilisation :func:`utilization` chooses). Each function takes a :class:`~soraboo
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
-from sorabook.model import counting, fleet, hardware, inference, latent, predict, training
+from sorabook.model import counting, fleet, hardware, inference, latent, timing, training
+from sorabook.model.transformer import FLOPS_PER_MAC
 
 __all__ = [
     "clip_attention_share",
@@ -33,7 +33,7 @@ __all__ = [
     "sora_train_flops",
     "tokens_per_frame",
     "tokens_per_image",
-    "calibrated_utilization",
+    "fitted_utilization",
     "utilization",
     "video_flops",
     "video_minute_flops",
@@ -150,23 +150,32 @@ def utilization(p, use: str) -> Any:
     """The model-FLOPs utilisation of ``use`` (``train``, ``inference`` or ``fleet``), as a share of peak.
 
     Training: ``train_utilization``. Inference and the fleet: ``inference_utilization`` and
-    ``fleet_utilization``, or, with ``measured_utilization``, the one utilisation calibrated on
-    measured end-to-end generation times (:func:`calibrated_utilization`; chapter 6), which ``sorabook predict`` also uses by default. This is the one place that
-    chooses a utilisation.
+    ``fleet_utilization``, or, with ``measured_utilization``, the utilisation the time model fitted
+    on measured runs gives this video on this GPU (:func:`fitted_utilization`; chapter 6), as
+    ``sorabook predict`` does by default. This is the one place that chooses a utilisation.
     """
     if use == "train":
         return p.train_utilization
     if use not in ("inference", "fleet"):
         raise ValueError(f"use: got {use!r}; expected train, inference or fleet")
     if p.measured_utilization:
-        return calibrated_utilization()
+        return fitted_utilization(p)
     return p.inference_utilization if use == "inference" else p.fleet_utilization
 
 
-@lru_cache(maxsize=1)
-def calibrated_utilization() -> float:
-    """The one utilisation that best fits the measured end-to-end times (log least squares; chapter 6)."""
-    return float(predict.calibration_rows()[0]["mfu"])
+def fitted_utilization(p) -> float:
+    """The effective utilisation of one video of ``p`` on ``p.gpu`` under the fitted time model
+    (:mod:`sorabook.model.timing`): its FLOPs (:func:`video_flops`) over the peak x the predicted
+    end-to-end seconds, text encoder and decoder included. The pass's attention share sets the
+    denoising's utilisation (none for the linear count, which has no attention products)."""
+    flops = video_flops(p)
+    real = flops * FLOPS_PER_MAC / p.flops_per_mac  # the time model counts 2 FLOPs per multiply-accumulate
+    share = 0.0 if p.attention == "linear" else clip_attention_share(p)
+    feats = {"flops": real, "att": real * share, "rest": real * (1.0 - share),
+             "mpx": p.frame_width * p.frame_height * frames(p) / 1e6}
+    tm = timing.fitted()
+    seconds = timing.seconds(tm, feats, p.gpu, 1)
+    return flops / (hardware.peak_flops_per_s(p.gpu, p.precision) * seconds)
 
 
 def gpu_seconds(p, flops, use: str) -> Any:

@@ -10,7 +10,7 @@ Drawing itself (random streams, one distribution, percentiles) is
 ``seed`` and the parameter's name, so the same seed gives the same draws bit for bit.
 
 With ``measured_utilization`` the chain runs inference and the fleet at the one utilisation
-fitted to measured runs (:func:`sorabook.results.chain.calibrated_utilization`). The Monte Carlo
+fitted to measured runs (:func:`sorabook.results.chain.fitted_utilization`). The Monte Carlo
 then draws that one utilisation (stream ``measured_utilization``) within the spread of the
 runs' implied utilisations (:func:`measured_distribution`) and gives the same draw to inference
 and the fleet; an ``uncertainty:`` entry for ``inference_utilization`` or ``fleet_utilization``
@@ -109,15 +109,14 @@ def central_value(dist: Distribution, point: float) -> float:
                      _integer(dist))
 
 
-@lru_cache(maxsize=1)
-def measured_distribution() -> Distribution:
-    """The one measured utilisation as the Monte Carlo draws it: triangular from the lowest to the
-    highest utilisation implied by chapter 6's measured runs (:func:`sorabook.model.predict.calibration_rows`),
-    mode at the value fitted to all of them (:func:`sorabook.results.chain.calibrated_utilization`)."""
-    implied = [r["implied_mfu"] for r in predict.calibration_rows()]
-    fitted = chain.calibrated_utilization()
-    return Distribution(_MEASURED, "triangular", min(implied + [fitted]), max(implied + [fitted]), fitted,
-                        MEASURED_UTILIZATION_SOURCE)
+def measured_distribution(fitted: float) -> Distribution:
+    """The measured utilisation as the Monte Carlo draws it: triangular around ``fitted`` (the time
+    model's effective utilisation of the scenario's clip, :func:`sorabook.results.chain.fitted_utilization`),
+    from ``fitted`` x the lowest to ``fitted`` x the highest ratio of predicted to measured seconds in
+    chapter 6's cross-validation (a run predicted too slow ran at a higher utilisation)."""
+    ratios = [r["ratio"] for r in predict.evidence_rows(cross_validated=True)]
+    low, high = fitted * min(min(ratios), 1.0), fitted * max(max(ratios), 1.0)
+    return Distribution(_MEASURED, "triangular", low, high, fitted, MEASURED_UTILIZATION_SOURCE)
 
 
 Draw = tuple[str, Distribution, tuple[str, ...], float]
@@ -138,13 +137,13 @@ def plan(params: Mapping[str, Any], dists: Mapping[str, Distribution | Spread] |
     draws = [(n, d, (n,), float(params[n])) for n, d in dists.items() if n in params and d.kind != "fixed"]
     if not params.get(_MEASURED):
         return {}, draws
-    fitted = chain.calibrated_utilization()
+    fitted = float(chain.fitted_utilization(_params(params)))
     own = set(parse_uncertainty(params.get("distribution_overrides") or None))
     shared = tuple(n for n in _MEASURED_USES if n not in own)
     draws = [d for d in draws if d[0] not in shared]
     draws = [(n, d, t, fitted if n in _MEASURED_USES else x) for n, d, t, x in draws]
     if shared:
-        draws.append((_MEASURED, measured_distribution(), shared, fitted))
+        draws.append((_MEASURED, measured_distribution(fitted), shared, fitted))
     return {_MEASURED: False, **{n: fitted for n in _MEASURED_USES}}, draws
 
 
