@@ -35,11 +35,22 @@ CHECKED = ("V", "S")
 _COMMON = {"date": "date", "tag": "tag", "checked": "checked", "source": "key", "note": "text"}
 
 #: Each table's columns and their kinds: ``text``, ``key`` (a bibliography key), ``int``
-#: (whole, >= 1), ``float`` (finite, > 0), ``float?`` (empty or finite > 0), ``date``, ``tag``, ``checked``.
+#: (whole, >= 1), ``int?`` (empty or whole >= 1), ``float`` (finite, > 0), ``float?`` (empty or
+#: finite > 0), ``date``, ``tag``, ``checked``. An empty optional cell reads as ``None``.
+#:
+#: - ``inference``: measured end-to-end generation runs (seconds per video, GPU energy in Wh);
+#: - ``training``: training runs, disclosed or estimated (``gpu_hours`` of ``gpu``, ``cost_usd`` as stated);
+#: - ``prices``: API prices in US dollars per second of generated video, at a resolution;
+#: - ``events``: reported usage, spend and events (``value`` in ``unit``; empty for a pure event).
 SCHEMAS: dict[str, dict[str, str]] = {
     "inference": {"model": "text", "preset": "text", "gpu": "text", "gpus": "int", "width": "int", "height": "int",
                   "frames": "int", "steps": "int", "seconds": "float", "gpu_energy_wh": "float?",
                   "software": "text", **_COMMON},
+    "training": {"model": "text", "params": "float", "gpu": "text", "gpu_count": "int?", "gpu_hours": "float",
+                 "cost_usd": "float?", **_COMMON},
+    "prices": {"provider": "text", "product": "text", "usd_per_video_second": "float", "resolution": "text",
+               **_COMMON},
+    "events": {"subject": "text", "quantity": "text", "value": "float?", "unit": "text", **_COMMON},
 }
 
 
@@ -58,7 +69,9 @@ def _cell(kind: str, raw: str):
         if not re.fullmatch(r"[A-Za-z][\w.-]*", raw):
             raise ValueError("expected a bibliography key")
         return raw
-    if kind == "int":
+    if kind in ("int", "int?"):
+        if kind == "int?" and raw == "":
+            return None
         value = int(raw)
         if value < 1:
             raise ValueError("expected a whole number >= 1")
