@@ -72,14 +72,20 @@ def _cell(kind: str, raw: str):
     if kind in ("int", "int?"):
         if kind == "int?" and raw == "":
             return None
-        value = int(raw)
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ValueError("expected a whole number >= 1") from None
         if value < 1:
             raise ValueError("expected a whole number >= 1")
         return value
     if kind in ("float", "float?"):
         if kind == "float?" and raw == "":
             return None
-        value = float(raw)
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError("expected a finite number > 0") from None
         if not (math.isfinite(value) and value > 0):
             raise ValueError("expected a finite number > 0")
         return value
