@@ -122,3 +122,9 @@ def test_wrong_columns_are_refused(tmp_path):
     (tmp_path / "prices.csv").write_text("provider,product,price\nOpenAI,sora-2,0.1\n")
     with pytest.raises(evidence.EvidenceError, match=r"prices\.csv: columns"):
         evidence.table("prices", folder=tmp_path)
+
+
+def test_every_table_is_described():
+    """The site's download list shows one description per table (``DESCRIPTIONS``)."""
+    assert list(evidence.DESCRIPTIONS) == list(evidence.SCHEMAS)
+    assert all(evidence.DESCRIPTIONS.values())

@@ -23,7 +23,8 @@ import math
 import re
 from pathlib import Path
 
-__all__ = ["CHECKED", "EVIDENCE_DIR", "EvidenceError", "SCHEMAS", "TAGS", "inference_runs", "table", "tables"]
+__all__ = ["CHECKED", "DESCRIPTIONS", "EVIDENCE_DIR", "EvidenceError", "SCHEMAS", "TAGS", "inference_runs", "table",
+           "tables"]
 
 #: Where the evidence tables live.
 EVIDENCE_DIR = Path(__file__).parents[1] / "data" / "evidence"
@@ -37,11 +38,7 @@ _COMMON = {"date": "date", "tag": "tag", "checked": "checked", "source": "key", 
 #: Each table's columns and their kinds: ``text``, ``key`` (a bibliography key), ``int``
 #: (whole, >= 1), ``int?`` (empty or whole >= 1), ``float`` (finite, > 0), ``float?`` (empty or
 #: finite > 0), ``date``, ``tag``, ``checked``. An empty optional cell reads as ``None``.
-#:
-#: - ``inference``: measured end-to-end generation runs (seconds per video, GPU energy in Wh);
-#: - ``training``: training runs, disclosed or estimated (``gpu_hours`` of ``gpu``, ``cost_usd`` as stated);
-#: - ``prices``: API prices in US dollars per second of generated video, at a resolution;
-#: - ``events``: reported usage, spend and events (``value`` in ``unit``; empty for a pure event).
+#: What each table holds: :data:`DESCRIPTIONS`.
 SCHEMAS: dict[str, dict[str, str]] = {
     "inference": {"model": "text", "preset": "text", "gpu": "text", "gpus": "int", "width": "int", "height": "int",
                   "frames": "int", "steps": "int", "seconds": "float", "gpu_energy_wh": "float?",
@@ -51,6 +48,17 @@ SCHEMAS: dict[str, dict[str, str]] = {
     "prices": {"provider": "text", "product": "text", "usd_per_video_second": "float", "resolution": "text",
                **_COMMON},
     "events": {"subject": "text", "quantity": "text", "value": "float?", "unit": "text", **_COMMON},
+}
+
+#: What each table holds, in one line (the site's download list shows it).
+DESCRIPTIONS: dict[str, str] = {
+    "inference": "measured generation runs of open video models: seconds per video end to end and GPU energy, "
+                 "with the video's size, frames, steps and GPUs",
+    "training": "training runs of video models, disclosed or estimated: parameters, GPU type and count, "
+                "GPU-hours and cost as stated",
+    "prices": "API prices of video generation in US dollars per second of video, with the resolution",
+    "events": "reported usage, spend and events: Sora's launch and shutdown, spend and users, installs, "
+              "volumes of Veo, analysts' estimates",
 }
 
 
