@@ -129,6 +129,30 @@ def test_results_page_of_a_partial_run(doc):
     assert f"All {len(keys)} headline results" in text
 
 
+def test_results_page_offers_every_evidence_table(doc):
+    """Contract of ``results_page``: under "Evidence", one download line per evidence table, linking to
+    ``evidence/NAME.csv`` (where the build copies it), with its description and its number of rows as the
+    package reads them."""
+    from sorabook.model import evidence
+
+    text = generated.results_page(doc)
+    section = text.split("\n## Evidence\n", 1)[1]
+    lines = [ln for ln in section.splitlines() if ln.startswith("- {download}")]
+    assert len(lines) == len(evidence.SCHEMAS)
+    for line, name in zip(lines, evidence.SCHEMAS):
+        n = len(evidence.table(name))
+        assert line == (f"- {{download}}`{name}.csv <evidence/{name}.csv>`: "
+                        f"{escape(evidence.DESCRIPTIONS[name])} ({n} rows).")
+
+
+def test_evidence_section_counts_the_rows_it_is_given():
+    """Contract of ``evidence_section``: the count is the length of the rows given (one row: singular)."""
+    text = generated.evidence_section({"training": [{}, {}, {}], "prices": [{}]})
+    assert "`training.csv <evidence/training.csv>`" in text and "(3 rows)." in text
+    assert "`prices.csv <evidence/prices.csv>`" in text and "(1 row)." in text
+    assert "inference.csv" not in text
+
+
 # --- provenance box -------------------------------------------------------------------------------
 
 @pytest.fixture

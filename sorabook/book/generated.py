@@ -13,7 +13,8 @@ from typing import Any, Mapping
 from sorabook.book.page import code, escape, table_markdown
 from sorabook.results.specs import format_value
 
-__all__ = ["citation_line", "provenance_box", "reproduction_page", "results_page", "scenarios_page", "stamp"]
+__all__ = ["citation_line", "evidence_section", "provenance_box", "reproduction_page", "results_page", "scenarios_page",
+           "stamp"]
 
 
 def citation_line(doc: Mapping, key: str) -> str:
@@ -65,8 +66,33 @@ def provenance_box(prov: Mapping) -> str:
     ])
 
 
-def results_page(doc: Mapping) -> str:
-    """``book/results.md``: every result of the run, with anchors, downloads and citation lines."""
+def evidence_section(tables: Mapping[str, list] | None = None) -> str:
+    """The results page's section listing the evidence tables for download, one line per table: its file
+    ``evidence/NAME.csv`` (the build copies it beside the page and into the site), what it holds and
+    how many rows. ``tables`` maps a table's name to its rows (default: :func:`sorabook.model.evidence.tables`)."""
+    from sorabook.model import evidence
+
+    if tables is None:
+        tables = evidence.tables()
+    lines = [
+        "## Evidence",
+        "",
+        "The measured, disclosed, reported and estimated figures the book holds its estimate against, as "
+        "the package reads them (`sorabook/data/evidence/`). Every row names its source (a key of the "
+        "{doc}`/book/bibliography`), its date, a tag saying what kind of figure it is (measured, disclosed, "
+        "reported or estimated) and whether it was read in the primary source (V) or only in a secondary one (S).",
+        "",
+    ]
+    for name, rows in tables.items():
+        n = len(rows)
+        lines.append(f"- {{download}}`{name}.csv <evidence/{name}.csv>`: {escape(evidence.DESCRIPTIONS[name])} "
+                     f"({n} {'row' if n == 1 else 'rows'}).")
+    return "\n".join(lines) + "\n"
+
+
+def results_page(doc: Mapping, evidence_tables: Mapping[str, list] | None = None) -> str:
+    """``book/results.md``: every result of the run, with anchors, downloads and citation lines, and the
+    evidence tables for download (:func:`evidence_section` of ``evidence_tables``)."""
     from sorabook.results.registry import RESULTS
 
     rows = []
@@ -108,6 +134,7 @@ def results_page(doc: Mapping) -> str:
         lines,
         "```",
         "",
+        evidence_section(evidence_tables),
     ])
 
 

@@ -9,7 +9,8 @@
   :func:`fill_stamps` writes it into the built pages (so two builds differ at most there);
 - :func:`collect` gathers what the notebooks recorded, checked against
   :func:`sorabook.report.compute`; :func:`export` writes ``results.json`` and
-  ``results.csv`` once every result's anchor is found in the built pages.
+  ``results.csv`` once every result's anchor is found in the built pages, and the evidence
+  tables as ``evidence/NAME.csv`` (:func:`copy_evidence`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ __all__ = [
     "build_site",
     "build_time",
     "collect",
+    "copy_evidence",
     "export",
     "fill_stamps",
     "insert_provenance",
@@ -145,6 +147,7 @@ def assemble(root: Path, dest: Path, doc: Mapping | None = None, prov: Mapping |
         return
     book = dest / "book"
     (book / "results.md").write_text(generated.results_page(doc))
+    copy_evidence(book / "evidence")  # the results page's download links point here
     (book / "results.json").write_text(json.dumps(doc, indent=2) + "\n")
     (book / "results.csv").write_text(results_csv(doc))
     (book / "scenarios.md").write_text(generated.scenarios_page(scenarios or scenario_comparison()))
@@ -153,6 +156,21 @@ def assemble(root: Path, dest: Path, doc: Mapping | None = None, prov: Mapping |
         box = provenance_box(prov)
         for nb_path in sorted((dest / "notebooks").glob("*.ipynb")):
             insert_provenance(nb_path, box)
+
+
+def copy_evidence(dest: Path) -> list[Path]:
+    """Copy every evidence table, checked first (:func:`sorabook.model.evidence.tables`), to
+    ``dest/NAME.csv`` as shipped; returns the files written. A table that does not read raises
+    :class:`sorabook.model.evidence.EvidenceError` and nothing is copied."""
+    from sorabook.model import evidence
+
+    names = list(evidence.tables())
+    dest.mkdir(parents=True, exist_ok=True)
+    out = []
+    for name in names:
+        shutil.copyfile(evidence.EVIDENCE_DIR / f"{name}.csv", dest / f"{name}.csv")
+        out.append(dest / f"{name}.csv")
+    return out
 
 
 def jupyter_book_command() -> list[str]:
@@ -265,10 +283,12 @@ def collect(nb_dir: Path, params: Params, runs: list[ChapterRun],
 
 
 def export(html: Path, doc: Mapping) -> None:
-    """Check every result's anchor in the built site ``html``, then write results.json and results.csv."""
+    """Check every result's anchor in the built site ``html``, then write results.json, results.csv and the
+    evidence tables (``evidence/NAME.csv``)."""
     for key, r in doc["results"].items():
         page, anchor = r["anchor"].split("#")
         if f'id="{anchor}"' not in (html / page).read_text():
             raise BuildError(f"result {key!r}: anchor #{anchor} missing from {page}")
     (html / "results.json").write_text(json.dumps(doc, indent=2) + "\n")
     (html / "results.csv").write_text(results_csv(doc))
+    copy_evidence(html / "evidence")

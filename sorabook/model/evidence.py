@@ -23,7 +23,8 @@ import math
 import re
 from pathlib import Path
 
-__all__ = ["CHECKED", "EVIDENCE_DIR", "EvidenceError", "SCHEMAS", "TAGS", "inference_runs", "table", "tables"]
+__all__ = ["CHECKED", "DESCRIPTIONS", "EVIDENCE_DIR", "EvidenceError", "SCHEMAS", "TAGS", "inference_runs", "table",
+           "tables"]
 
 #: Where the evidence tables live.
 EVIDENCE_DIR = Path(__file__).parents[1] / "data" / "evidence"
@@ -35,11 +36,29 @@ CHECKED = ("V", "S")
 _COMMON = {"date": "date", "tag": "tag", "checked": "checked", "source": "key", "note": "text"}
 
 #: Each table's columns and their kinds: ``text``, ``key`` (a bibliography key), ``int``
-#: (whole, >= 1), ``float`` (finite, > 0), ``float?`` (empty or finite > 0), ``date``, ``tag``, ``checked``.
+#: (whole, >= 1), ``int?`` (empty or whole >= 1), ``float`` (finite, > 0), ``float?`` (empty or
+#: finite > 0), ``date``, ``tag``, ``checked``. An empty optional cell reads as ``None``.
+#: What each table holds: :data:`DESCRIPTIONS`.
 SCHEMAS: dict[str, dict[str, str]] = {
     "inference": {"model": "text", "preset": "text", "gpu": "text", "gpus": "int", "width": "int", "height": "int",
                   "frames": "int", "steps": "int", "seconds": "float", "gpu_energy_wh": "float?",
                   "software": "text", **_COMMON},
+    "training": {"model": "text", "params": "float", "gpu": "text", "gpu_count": "int?", "gpu_hours": "float",
+                 "cost_usd": "float?", **_COMMON},
+    "prices": {"provider": "text", "product": "text", "usd_per_video_second": "float", "resolution": "text",
+               **_COMMON},
+    "events": {"subject": "text", "quantity": "text", "value": "float?", "unit": "text", **_COMMON},
+}
+
+#: What each table holds, in one line (the site's download list shows it).
+DESCRIPTIONS: dict[str, str] = {
+    "inference": "measured generation runs of open video models: seconds per video end to end and GPU energy, "
+                 "with the video's size, frames, steps and GPUs",
+    "training": "training runs of video models, disclosed or estimated: parameters, GPU type and count, "
+                "GPU-hours and cost as stated",
+    "prices": "API prices of video generation in US dollars per second of video, with the resolution",
+    "events": "reported usage, spend and events: Sora's launch and shutdown, spend and users, installs, "
+              "volumes of Veo, analysts' estimates",
 }
 
 
@@ -58,15 +77,23 @@ def _cell(kind: str, raw: str):
         if not re.fullmatch(r"[A-Za-z][\w.-]*", raw):
             raise ValueError("expected a bibliography key")
         return raw
-    if kind == "int":
-        value = int(raw)
+    if kind in ("int", "int?"):
+        if kind == "int?" and raw == "":
+            return None
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ValueError("expected a whole number >= 1") from None
         if value < 1:
             raise ValueError("expected a whole number >= 1")
         return value
     if kind in ("float", "float?"):
         if kind == "float?" and raw == "":
             return None
-        value = float(raw)
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError("expected a finite number > 0") from None
         if not (math.isfinite(value) and value > 0):
             raise ValueError("expected a finite number > 0")
         return value
