@@ -184,3 +184,17 @@ def test_peak_used_is_dense_bf16():
     run = trainrun.OPEN_SORA_2
     assert_allclose(trainrun.run_gpu_hours(run, mfu=1.0),
                     trainrun.run_flops(run) / hardware.peak_flops_per_s("H200-SXM") / 3600, rtol=1e-12)
+
+
+def test_sora_class_run_by_compute_share():
+    """by="compute": the final stage takes the reference's share of the compute (31 % for Open-Sora
+    2.0, its 768px stage), whatever the final clip costs; 0.5 by hand gives half the FLOPs."""
+    ref = trainrun.curriculum_shares(trainrun.OPEN_SORA_2)["full_compute_share"]
+    assert 0.25 < ref < 0.4
+    for share, expected in ((None, ref), (0.5, 0.5)):
+        run = trainrun.sora_class_run(TINY, 1000.0, full=(16, 16, 9), low=(4, 4, 1), full_share=share, by="compute")
+        low, full = run.stages
+        assert_allclose(trainrun.stage_flops(full) / trainrun.run_flops(run), expected, rtol=1e-9)
+        assert_allclose(low.samples + full.samples, 1000.0, rtol=1e-12)
+    with pytest.raises(ValueError, match="by must be"):
+        trainrun.sora_class_run(TINY, 10.0, by="tokens")

@@ -327,7 +327,7 @@ RUNS: tuple[Run, ...] = (OPEN_SORA_2, OPEN_SORA_2_STAGE1, SEAWEED_7B)
 
 
 def sora_class_run(model: VideoDiT, samples, full=(1280, 720, 481), low=None, full_share=None,
-                   image_share=0.0, gpu="H100-SXM", reference: Run = OPEN_SORA_2) -> Run:
+                   image_share=0.0, gpu="H100-SXM", reference: Run = OPEN_SORA_2, by="samples") -> Run:
     """A hypothetical Sora-class run of ``samples`` examples, staged as real runs are.
 
     Two stages: ``samples x (1 - full_share)`` clips of size ``low`` and ``samples x full_share``
@@ -336,15 +336,27 @@ def sora_class_run(model: VideoDiT, samples, full=(1280, 720, 481), low=None, fu
     :func:`curriculum_shares`: ``low`` its first stage's clip (256x256, 65 frames), ``full_share``
     its share of samples at its final size (2.2 %). ``image_share`` of the low stage are single
     images; a stage of no samples is left out. No disclosure: :func:`check` gives no ratio.
+
+    ``by="compute"`` reads ``full_share`` as the final stage's share of the *compute* instead (the
+    reference's 31 %): ``n_full = samples x c F_low / (c F_low + (1 - c) F_full)`` with ``F`` the
+    training FLOPs of one example. By samples, a final clip far costlier than the reference's
+    (720p, 20 s against 768px, 65 frames) makes the final stage nearly all of the compute.
     """
     shares = curriculum_shares(reference)
-    share = shares["full_sample_share"] if full_share is None else full_share
+    if by not in ("samples", "compute"):
+        raise ValueError(f"by must be 'samples' or 'compute'; got {by!r}")
+    share = shares[f"full_{'sample' if by == 'samples' else 'compute'}_share"] if full_share is None else full_share
     lw, lh, lf = shares["low"] if low is None else low
     fw, fh, ff = full
-    why = (f"curriculum from {reference.name}: {share:.1%} of samples at the final size, the rest at "
+    why = (f"curriculum from {reference.name}: {share:.1%} of the {by} at the final size, the rest at "
            f"{lw}x{lh}x{lf}",)
     if not 0.0 <= share <= 1.0:
         raise ValueError(f"full_share must be in [0, 1]; got {share!r}")
+    if by == "compute":
+        f_low = (1.0 - image_share) * train_flops_per_sample(model, lw, lh, lf) \
+            + image_share * train_flops_per_sample(model, lw, lh, 1)
+        f_full = train_flops_per_sample(model, fw, fh, ff)
+        share = share * f_low / (share * f_low + (1.0 - share) * f_full)
     parts = (("low resolution, short clips", samples * (1.0 - share), (lw, lh, lf), image_share),
              ("final size", samples * share, (fw, fh, ff), 0.0))
     stages = tuple(Stage(name, model, n, *size, images, source=reference.citation, assumptions=why)
