@@ -249,13 +249,17 @@ def calibration(names, measured, predicted_calibrated, predicted_published, labe
     ax.scatter(measured, predicted_calibrated, color=COLORS[0], zorder=3, label=label_calibrated)
     ax.scatter(measured, predicted_published, facecolors="none", edgecolors=COLORS[1], zorder=3,
                label=label_published)
-    for i, (name, x, y) in enumerate(zip(names, measured, predicted_calibrated)):
-        ax.annotate(name, (x, y), textcoords="offset points", xytext=(-8, 8 + 12 * (i % 2)), ha="right", fontsize=8)
+    seen = []
+    for name, x, y in zip(names, measured, predicted_calibrated):
+        if name not in seen:  # each model named once, at its first run
+            seen.append(name)
+            ax.annotate(name, (x, y), textcoords="offset points", xytext=(-8, 8 + 12 * (len(seen) % 2)), ha="right",
+                        fontsize=8)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
-    ax.set_xlabel("measured seconds per video (1 x H100)")
+    ax.set_xlabel("measured seconds per video")
     ax.set_ylabel("predicted seconds per video")
     ax.legend(loc="upper left", fontsize=8)
     return fig

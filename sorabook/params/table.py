@@ -70,7 +70,7 @@ _PARAMS: tuple[Param, ...] = (
           "article §04: assume 50% images and 50% videos", low=0.01, high=1.0),
     Param("gpu", "H100-SXM", "catalogue name", "accelerator that GPU time is counted on",
           "article §04 counts H100s; chapter 3 shows which H100 figure reproduces it",
-          kind="choice", choices=("A100-SXM", "H100-SXM", "H100-PCIe", "H200-SXM", "B200", "MI300X")),
+          kind="choice", choices=("A100-SXM", "H100-SXM", "H100-PCIe", "H800-SXM", "H200-SXM", "B200", "MI300X")),
     Param("precision", "bf16", "number format", "number format of training and inference (dense peak)",
           "article §04 (unstated); BF16 reproduces its GPU-months", kind="choice", choices=("bf16", "fp8")),
     Param("train_utilization", 1.0, "share of peak", "model FLOPs utilisation during training",
@@ -142,6 +142,10 @@ _PARAMS: tuple[Param, ...] = (
           "published model-FLOPs utilisation of video diffusion transformers in inference on H100",
           "Delavande et al. 2025 (arXiv 2509.19222): mu = 0.456 of 989 TFLOP/s [S]", low=MIN_UTILIZATION,
           high=1.0),
+    # --- chapter 9: held against the evidence ------------------------------------------------------
+    Param("gpu_hour_price_usd", 2.0, "USD per GPU-hour", "rental price of one H100-class GPU for an hour, to turn "
+          "prices and spend into GPU time", "Open-Sora 2.0 prices its run at $2 per GPU-hour (peng2025opensora2); "
+          "on-demand cloud H100s list from about $2 to about $10 an hour", low=0.5, high=20.0),
     # --- sorabook predict: one video of a preset or a given architecture --------------------------
     Param("clip_frames", 1440, "frames", "frames of the clip that `sorabook predict` prices (--frames; the "
           "chapters use video_seconds x fps)", "article §04: one minute at 24 fps; a preset's default clip otherwise",

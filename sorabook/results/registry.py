@@ -16,13 +16,13 @@ from typing import Iterable
 
 from sorabook.params import Params, defaults
 from sorabook.results import (ch01_latent, ch02_dit, ch03_training, ch04_inference, ch05_fleet, ch06_calibration,
-                              ch07_corrections, ch08_uncertainty)
+                              ch07_corrections, ch08_uncertainty, ch09_evidence)
 from sorabook.results.specs import Claim, ResultSpec
 
 __all__ = ["ALIASES", "CHAPTERS", "CLAIMS", "RESULTS", "check_claims", "compute", "evaluate", "lookup"]
 
 _CHAPTERS = (ch01_latent.ch, ch02_dit.ch, ch03_training.ch, ch04_inference.ch, ch05_fleet.ch, ch06_calibration.ch,
-             ch07_corrections.ch, ch08_uncertainty.ch)
+             ch07_corrections.ch, ch08_uncertainty.ch, ch09_evidence.ch)
 
 #: Chapter notebooks, in reading order (file stems under ``notebooks/``).
 CHAPTERS: tuple[str, ...] = tuple(c.stem for c in _CHAPTERS)
