@@ -155,3 +155,64 @@ def test_padding_never_loses_frames(frames, t, causal, pt):
 def test_causal_and_plain_agree_without_compression(frames):
     """With t = 1 the causal rule is the plain one: every frame is a latent frame."""
     assert latent.latent_frames(frames, 1, causal=True) == latent.latent_frames(frames, 1) == frames
+
+
+def test_floor_rule_drops_a_partial_group():
+    """diffusers MochiPipeline.prepare_latents: ``(num_frames - 1) // 6 + 1``: 84 frames -> 83 // 6 + 1 =
+    14 (the pad rule counts 1 + ceil(83 / 6) = 15); 163 -> 162 // 6 + 1 = 28 under both rules. CogVideoX
+    1.5 (t = 4, p_t = 2): 81 -> 80 // 4 + 1 = 21 -> 22; 86 -> 85 // 4 + 1 = 22 (pad: 1 + 22 = 23 -> 24)."""
+    assert latent.latent_frames(84, 6, True, rule="floor") == 14
+    assert latent.latent_frames(84, 6, True) == 15
+    assert latent.latent_frames(163, 6, True, rule="floor") == latent.latent_frames(163, 6, True) == 28
+    assert latent.latent_frames(81, 4, True, 2, rule="floor") == 22
+    assert latent.latent_frames(86, 4, True, 2, rule="floor") == 22
+    assert latent.latent_frames(86, 4, True, 2) == 24
+    assert latent.latent_frames(7, 8, rule="floor") == 1  # non-causal: max(1, 7 // 8)
+
+
+def test_chunk_rule_is_step_videos():
+    """Step-Video-T2V, stepvideo/diffusion/video_pipeline.py: ``max(num_frames // 17 * 3, 1)`` latent
+    frames: 204 = 12 chunks of 17 -> 36; 210 -> 12 chunks -> 36; 17 -> 3; 16 -> 0 chunks, kept as 1."""
+    for frames, expected in ((204, 36), (210, 36), (17, 3), (16, 1), (1, 1)):
+        assert latent.latent_frames(frames, 8, True, rule="chunk:17:3") == expected, frames
+
+
+def test_valid_frames_follow_the_rule():
+    """Hand derivation: floor keeps what the pipeline runs (Mochi 84 -> 14 latent frames -> 1 + 6 x 13 = 79
+    frames; CogVideoX 1.5 81 -> 22 -> 1 + 4 x 21 = 85); chunks keep whole chunks (210 -> 204, 5 -> 1)."""
+    assert latent.valid_frames(84, 6, True, rule="floor") == 79
+    assert latent.valid_frames(163, 6, True, rule="floor") == 163
+    assert latent.valid_frames(81, 4, True, 2, rule="floor") == 85
+    assert latent.valid_frames(210, 8, True, rule="chunk:17:3") == 204
+    assert latent.valid_frames(204, 8, True, rule="chunk:17:3") == 204
+    assert latent.valid_frames(5, 8, True, rule="chunk:17:3") == 1
+
+
+@pytest.mark.parametrize("rule", ["", "ceil", "chunk:17", "chunk:0:3", "chunk:a:3", None])
+def test_unknown_frame_rules_are_refused(rule):
+    """Only the rules of FRAME_RULES are counted."""
+    with pytest.raises(ValueError, match="frame rule"):
+        latent.latent_frames(81, 4, True, rule=rule)
+
+
+_RULES = st.sampled_from(["pad", "floor", "chunk:17:3", "chunk:5:2"])
+
+
+@given(st.integers(1, 3000), st.integers(1, 8), st.booleans(), st.integers(1, 4), _RULES)
+def test_valid_frames_are_a_fixed_point_of_each_rule(frames, t, causal, pt, rule):
+    """Definition: the suggested clip has the latent frames of the request, and is its own suggestion;
+    the floor rule never counts more latent frames than the pad rule."""
+    v = latent.valid_frames(frames, t, causal, pt, rule)
+    n = latent.latent_frames(frames, t, causal, pt, rule)
+    assert v >= 1 and n >= 1 and n % pt == 0
+    assert latent.latent_frames(v, t, causal, pt, rule) == n
+    assert latent.valid_frames(v, t, causal, pt, rule) == v
+    assert latent.latent_frames(frames, t, causal, pt, "floor") <= latent.latent_frames(frames, t, causal, pt)
+
+
+@pytest.mark.parametrize("rule", ["pad", "floor", "chunk:17:3"])
+def test_frame_rules_take_arrays(rule):
+    """The rules are plain operators: an array of frame counts gives the counts one by one."""
+    frames = np.array([1, 16, 84, 163, 204])
+    got = latent.latent_frames(frames, 6, True, 1, rule)
+    assert_allclose(got, [latent.latent_frames(int(f), 6, True, 1, rule) for f in frames], rtol=0)

@@ -209,3 +209,25 @@ def test_compute_by_length():
     seconds, parts = predict.compute_by_length(model, 1920, 1080, 24.0, 20.0, points=12)
     ratio = parts["attention products"] / parts["all other layers"]
     assert list(seconds) == sorted(seconds) and all(ratio[1:] > ratio[:-1])
+
+
+@pytest.mark.parametrize("name", sorted(presets.PRESETS))
+def test_every_preset_predicts_at_its_default(capsys, name):
+    """``sorabook predict --model NAME --format json`` works for every preset at its default video:
+    exit 0, the preset's own tokens, positive finite seconds and FLOPs."""
+    assert cli.main(["predict", "--model", name, "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    pre = presets.PRESETS[name]
+    assert doc["preset"] == name and doc["frames"] == pre.frames
+    assert doc["tokens"] == transformer.tokens(pre.model, pre.width, pre.height, pre.frames)["video_tokens"]
+    assert math.isfinite(doc["seconds_per_video"]) and doc["seconds_per_video"] > 0
+    assert math.isfinite(doc["flops_per_video"]) and doc["flops_per_video"] > 0
+
+
+def test_mochi_takes_its_examples_84_frames(capsys):
+    """diffusers' Mochi examples ask for 84 frames: (84 - 1) // 6 + 1 = 14 latent frames x 30 x 53 =
+    22,260 tokens, a clip of 1 + 6 x 13 = 79 frames as the pipeline runs it."""
+    assert cli.main(["predict", "--model", "mochi-1", "--frames", "84", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["latent_frames"], doc["tokens"]) == (14, 22_260)
+    assert doc["counted_as"] == "848 x 480, 79 frames"

@@ -31,7 +31,8 @@ def test_every_required_preset_exists_with_sources_and_assumptions():
         assert r["flops_per_video"] > 0
         assert (pre.width, pre.height) == tuple(latent.valid_side(x, pre.model.vae[2] * pre.model.patch[2])
                                                 for x in (pre.width, pre.height))
-        assert pre.frames == latent.valid_frames(pre.frames, pre.model.vae[0], pre.model.causal, pre.model.patch[0])
+        m = pre.model
+        assert pre.frames == latent.valid_frames(pre.frames, m.vae[0], m.causal, m.patch[0], m.frame_rule)
 
 
 @pytest.mark.parametrize("name, field", [("wan2.1-14b", "patch"), ("wan2.1-14b", "text"), ("hunyuanvideo", "U"),
@@ -84,3 +85,72 @@ def test_preset_rows():
     assert set(rows) == set(presets.PRESETS)
     assert rows["dit-xl-2"]["params"] == 674_834_720  # hand derivation in test_dit
     assert rows["wan2.1-14b"]["tag"] == "V"
+
+
+#: The presets issue 5's successors ask for (pipelines of 2025).
+NEW = ("cogvideox1.5-5b", "wan2.2-a14b", "open-sora-2.0", "ltx-video")
+
+
+@pytest.mark.parametrize("name", NEW)
+def test_new_presets_carry_sources_assumptions_and_a_citation(name):
+    """Every new preset is sourced (tagged), states what it assumes and cites a bibliography key; its
+    sides need no padding and its frames cost what the pipeline runs (CogVideoX 1.5's 81 frames are
+    counted as the 85 whose 22 latent frames the pipeline denoises)."""
+    keys = set(re.findall(r"^@\w+\{([^,]+),", BIB.read_text(), flags=re.M))
+    pre = presets.PRESETS[name]
+    m = pre.model
+    assert pre.sources and all(re.search(r"\[[VSU]\]", s) for s in pre.sources)
+    assert pre.assumptions and pre.citation in keys
+    assert (pre.width, pre.height) == tuple(latent.valid_side(x, m.vae[2] * m.patch[2]) for x in (pre.width, pre.height))
+    valid = latent.valid_frames(pre.frames, m.vae[0], m.causal, m.patch[0], m.frame_rule)
+    assert latent.latent_frames(valid, m.vae[0], m.causal, m.patch[0], m.frame_rule) == \
+        latent.latent_frames(pre.frames, m.vae[0], m.causal, m.patch[0], m.frame_rule)
+
+
+@pytest.mark.parametrize("name, latent_frames, per_frame, video_tokens", [
+    # Wan 2.2 A14B, 1280x720, 81 frames: 1 + 80 / 4 = 21 latent frames x (720 / 16 = 45) x (1280 / 16 = 80).
+    ("wan2.2-a14b", 21, 3600, 75_600),
+    # CogVideoX1.5-5B, 1360x768, 81 frames: 80 // 4 + 1 = 21, padded to 22 = 11 temporal patches;
+    # (1360 / 16 = 85) x (768 / 16 = 48) = 4,080 tokens per latent frame; 11 x 4,080 = 44,880.
+    ("cogvideox1.5-5b", 22, 4080, 44_880),
+    # Open-Sora 2.0, 1024x576, 129 frames: 1 + 128 / 4 = 33 x (576 / 16 = 36) x (1024 / 16 = 64) = 76,032.
+    ("open-sora-2.0", 33, 2304, 76_032),
+    # LTX-Video, 704x512, 161 frames: 160 // 8 + 1 = 21 x (512 / 32 = 16) x (704 / 32 = 22) = 7,392.
+    ("ltx-video", 21, 352, 7_392),
+    # Step-Video-T2V, 992x544, 204 frames: 204 // 17 x 3 = 36 x (544 / 16 = 34) x (992 / 16 = 62) = 75,888.
+    ("step-video-t2v", 36, 2108, 75_888),
+    # Mochi 1, 848x480, 163 frames: 162 // 6 + 1 = 28 x (480 / 16 = 30) x (848 / 16 = 53) = 44,520 (facts.md).
+    ("mochi-1", 28, 1590, 44_520),
+])
+def test_tokens_at_the_default_video(name, latent_frames, per_frame, video_tokens):
+    """Hand derivations in the parameters (autoencoder x patch per side; the pipeline's frame rule)."""
+    pre = presets.PRESETS[name]
+    tk = transformer.tokens(pre.model, pre.width, pre.height, pre.frames)
+    assert (tk["latent_frames"], tk["tokens_per_frame"], tk["video_tokens"]) == (latent_frames, per_frame, video_tokens)
+
+
+def test_frame_rules_of_the_pipelines():
+    """Mochi 1 (diffusers, floor): 84 frames -> 14 latent frames, 163 -> 28; Step-Video-T2V (chunks of
+    17 frames -> 3): 204 -> 36; CogVideoX1.5 (floor, then padded to the temporal patch 2): 81 -> 22."""
+    def lat(name, frames):
+        return transformer.tokens(presets.PRESETS[name].model, 256, 256, frames)["latent_frames"]
+
+    assert (lat("mochi-1", 84), lat("mochi-1", 163)) == (14, 28)
+    assert lat("step-video-t2v", 204) == 36
+    assert lat("cogvideox1.5-5b", 81) == 22
+
+
+def test_new_preset_shapes_and_sampling():
+    """Configurations read (sources of each preset): Wan 2.2 A14B is Wan 2.1 14B's shape sampled in 40
+    steps; Open-Sora 2.0 19 double + 38 single blocks of 3072, 3 passes per step (its I2V denoiser's batch
+    of 3); CogVideoX1.5-5B 42 x 3072 with a 2x2x2 patch; LTX-Video 28 x 2048, VAE 8x32x32 with 128 channels."""
+    wan22, wan21 = presets.PRESETS["wan2.2-a14b"], presets.PRESETS["wan2.1-14b"]
+    assert transformer.param_count(wan22.model) == transformer.param_count(wan21.model)
+    assert (wan22.steps, wan22.cfg_passes) == (40, 2)
+    osr = presets.PRESETS["open-sora-2.0"]
+    assert (osr.model.layers, osr.model.dual_stream_layers, osr.model.hidden, osr.cfg_passes) == (57, 19, 3072, 3)
+    cog = presets.PRESETS["cogvideox1.5-5b"].model
+    assert (cog.layers, cog.hidden, cog.patch, cog.frame_rule) == (42, 3072, (2, 2, 2), "floor")
+    ltx = presets.PRESETS["ltx-video"].model
+    assert (ltx.layers, ltx.hidden, ltx.vae, ltx.latent_channels) == (28, 2048, (8, 32, 32), 128)
+    assert any("27B" in a for a in wan22.assumptions)

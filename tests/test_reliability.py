@@ -87,7 +87,7 @@ BAD_INPUTS = [
     ("jobs-fraction", ["build", "--jobs", "1.5"], {}, "expected a whole number from 1 to 64"),
     ("jobs-too-many", ["build", "--jobs", "65"], {}, "expected a whole number from 1 to 64"),
     # sorabook predict
-    ("predict-unknown-model", ["predict", "--model", "wan2.2", *"--width 1280 --height 720 --frames 81 --steps 50".split()],
+    ("predict-unknown-model", ["predict", "--model", "wan2.1", *"--width 1280 --height 720 --frames 81 --steps 50".split()],
      {}, "did you mean 'wan2.1-14b'"),
     ("predict-zero-frames", ["predict", "--model", "wan2.1-14b", "--frames", "0"], {},
      "parameter 'clip_frames' (from --frames): got 0"),

@@ -155,12 +155,12 @@ def _check_finite(r: dict) -> None:
 
 def _counted_as(model, r: dict) -> str | None:
     """The clip as the model takes it, when the given one is padded (sides to the autoencoder x patch
-    multiple, frames to the autoencoder's rule), else None."""
+    multiple) or its frames are not the ones the model's frame rule counts, else None."""
     from sorabook.model import latent
 
     w = latent.valid_side(r["width"], model.vae[2] * model.patch[2])
     h = latent.valid_side(r["height"], model.vae[1] * model.patch[1])
-    f = latent.valid_frames(r["frames"], model.vae[0], model.causal, model.patch[0])
+    f = latent.valid_frames(r["frames"], model.vae[0], model.causal, model.patch[0], model.frame_rule)
     if (w, h, f) == (r["width"], r["height"], r["frames"]):
         return None
     return f"{w} x {h}, {f} frames"
@@ -220,7 +220,7 @@ def _table(r: dict) -> str:
         ("model", r["model"] + (f" (preset {r['preset']})" if r["preset"] else "")),
         ("parameters", g(r["params"], ".4g")),
         ("video", f"{r['width']} x {r['height']}, {r['frames']} frames{length}"
-                  + (f" (counted as {r['counted_as']}, padded as an encoder pads)" if r["counted_as"] else "")),
+                  + (f" (counted as {r['counted_as']}, as the model's pipeline takes it)" if r["counted_as"] else "")),
         ("latent frames", g(r["latent_frames"], ",.0f")),
         ("tokens", f"{r['tokens']:,.0f} video{text} (attention sequence {r['sequence']:,.0f})"),
         ("MACs per pass", g(r["macs_per_pass"])),

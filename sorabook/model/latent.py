@@ -7,7 +7,10 @@ counter, DiT's tables, the counting rules) comes from two functions here:
   autoencoder's spatial compression x the patch, as an encoder pads (1080 -> 1088 at 8 x 2);
 - :func:`latent_frames`: ``1 + ceil((F - 1) / t)`` for a causal video autoencoder (the first
   frame alone, then groups of ``t``), ``ceil(F / t)`` otherwise, then padded up to a multiple of
-  the temporal patch, as CogVideoX 1.5's pipeline pads.
+  the temporal patch, as CogVideoX 1.5's pipeline pads. A pipeline that counts otherwise names
+  its *frame rule* (:data:`FRAME_RULES`): ``"floor"`` drops a partial group (Mochi 1, CogVideoX,
+  LTX-Video in diffusers: ``(F - 1) // t + 1``), ``"chunk:N:M"`` maps whole chunks of ``N``
+  frames to ``M`` latent frames (Step-Video-T2V: ``F // 17 * 3``).
 
 Written with the standard library alone: every function takes plain numbers and returns
 floats, and, being plain operators, takes NumPy arrays too (the Monte Carlo's draws) and
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "AUTOENCODERS",
+    "FRAME_RULES",
     "Autoencoder",
     "compare_autoencoders",
     "compression_ratio",
@@ -27,6 +31,7 @@ __all__ = [
     "latent_positions",
     "latent_side",
     "latent_values",
+    "parse_frame_rule",
     "pixel_positions",
     "pixel_values",
     "tokens_per_latent_frame",
@@ -84,7 +89,23 @@ def video_frames(seconds, fps):
     return 1.0 * seconds * fps
 
 
-def latent_frames(frames, temporal_compression, causal=False, temporal_patch=1):
+#: The frame rules of :func:`latent_frames` ("chunk:N:M" with any whole N, M >= 1).
+FRAME_RULES = ("pad", "floor", "chunk:N:M")
+
+
+def parse_frame_rule(rule: str) -> tuple:
+    """``("pad",)``, ``("floor",)`` or ``("chunk", N, M)`` for a frame rule; ``ValueError`` (one line)
+    for anything else."""
+    if rule in ("pad", "floor"):
+        return (rule,)
+    parts = rule.split(":") if isinstance(rule, str) else []
+    if len(parts) == 3 and parts[0] == "chunk" and all(x.isdigit() and int(x) >= 1 for x in parts[1:]):
+        return ("chunk", int(parts[1]), int(parts[2]))
+    raise ValueError(f"frame rule {rule!r}: expected 'pad', 'floor' or 'chunk:N:M' (N frames -> M latent "
+                     "frames, N and M whole numbers >= 1)")
+
+
+def latent_frames(frames, temporal_compression, causal=False, temporal_patch=1, rule="pad"):
     """Latent frames of a clip of ``frames`` frames: the book's one latent-frame rule.
 
     Parameters
@@ -100,13 +121,30 @@ def latent_frames(frames, temporal_compression, causal=False, temporal_patch=1):
     temporal_patch : int
         Latent frames per token ``p_t``: the count is padded up to a multiple of it, as
         CogVideoX 1.5's pipeline pads (81 frames, t = 4, ``p_t`` = 2: 21 -> 22).
+    rule : {"pad", "floor", "chunk:N:M"}
+        How the pipeline treats a partial group of frames. ``"pad"`` (above) pads it up.
+        ``"floor"`` drops it: ``1 + (F - 1) // t`` causal, ``max(1, F // t)`` otherwise, as the
+        diffusers pipelines of Mochi 1 (84 frames, t = 6: 14), CogVideoX and LTX-Video compute
+        their latents. ``"chunk:N:M"``: ``max(1, F // N · M)``, whole chunks of ``N`` frames,
+        ``M`` latent frames each (``causal`` and ``t`` unused): Step-Video-T2V's pipeline,
+        ``stepvideo/diffusion/video_pipeline.py`` (``check_inputs`` and ``prepare_latents``:
+        ``max(num_frames // 17 * 3, 1)``; 204 frames -> 36). The temporal patch pads after any rule.
 
     Returns
     -------
     float or array
         Latent frames, a whole number.
     """
-    if causal:
+    kind = parse_frame_rule(rule)
+    if kind[0] == "chunk":
+        chunks = frames // kind[1]
+        n = 1.0 * chunks * kind[2] + (chunks < 1)  # a clip shorter than a chunk keeps one latent frame
+    elif kind[0] == "floor" and causal:
+        n = 1.0 + (frames - 1.0) // temporal_compression
+    elif kind[0] == "floor":
+        groups = 1.0 * (frames // temporal_compression)
+        n = groups + (groups < 1)
+    elif causal:
         n = 1.0 + _ceil((frames - 1.0) / temporal_compression)
     else:
         n = _ceil(frames / temporal_compression)
@@ -144,16 +182,22 @@ def valid_side(pixels: int, multiple: int) -> int:
     return int(_ceil(pixels / multiple)) * multiple
 
 
-def valid_frames(frames: int, temporal: int, causal: bool = False, temporal_patch: int = 1) -> int:
-    """The smallest frame count at or above ``frames`` that :func:`latent_frames` takes without padding.
+def valid_frames(frames: int, temporal: int, causal: bool = False, temporal_patch: int = 1,
+                 rule: str = "pad") -> int:
+    """The clip whose frames fill exactly the latent frames that :func:`latent_frames` counts for ``frames``.
 
-    Causal: ``1 + t·(p_t·j - 1)``, so that ``1 + (F - 1) / t = p_t·j`` (t = 4: 480 -> 481;
-    t = 4, ``p_t`` = 2: 81 -> 85, 22 latent frames). Otherwise ``t·p_t·j`` (1,440 at t = 8).
+    ``"pad"``: the smallest frame count at or above ``frames`` that needs no padding. Causal:
+    ``1 + t·(p_t·j - 1)``, so that ``1 + (F - 1) / t = p_t·j`` (t = 4: 480 -> 481; t = 4,
+    ``p_t`` = 2: 81 -> 85, 22 latent frames); otherwise ``t·p_t·j`` (1,440 at t = 8).
+    ``"floor"``: the clip the pipeline keeps, at or below ``frames`` unless the temporal patch
+    pads (Mochi 1, t = 6: 84 -> 79, 14 latent frames; CogVideoX 1.5: 81 -> 85, 22 latent frames).
+    ``"chunk:N:M"``: whole chunks of ``N`` frames (Step-Video-T2V: 204 stays, 210 -> 204).
     """
-    if causal:
-        j = max(1, int(_ceil(((frames - 1) / temporal + 1) / temporal_patch)))
-        return 1 + temporal * (temporal_patch * j - 1)
-    return max(1, int(_ceil(frames / (temporal * temporal_patch)))) * temporal * temporal_patch
+    n = int(latent_frames(frames, temporal, causal, temporal_patch, rule))
+    kind = parse_frame_rule(rule)
+    if kind[0] == "chunk":
+        return max(1, n // kind[2] * kind[1])
+    return 1 + temporal * (n - 1) if causal else temporal * n
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,7 @@ _HUNYUAN = VideoDiT(
 
 _COGVIDEOX = dict(patch=(1, 2, 2), vae=(4, 8, 8), causal=True, latent_channels=16, text_mode="joint",
                   text_tokens=226, text_dim=4096, modulation="per-block", modulation_outputs=12,
-                  modulation_dim=512, out_factor=1)
+                  modulation_dim=512, out_factor=1, frame_rule="floor")
 _COG_SOURCES = ("layers, hidden, heads x head dim, MLP 4x GELU, patch (1,2,2), VAE (4,8,8) with 16 channels, "
                 "226 text tokens in joint attention: [V] diffusers configuration (facts.md)",)
 _COG_ASSUMPTIONS = (
@@ -84,6 +84,22 @@ _COG_ASSUMPTIONS = (
     "classifier-free guidance: 2 passes per step (the pipeline batches them)",
     "8 frames per second (49 frames = about 6 s)",
 )
+_COG_FLOOR = ("frames as the diffusers CogVideoXPipeline counts them: (F - 1) // 4 + 1 latent frames, then padded "
+              "to the temporal patch (a partial group of frames is dropped)",)
+
+_STEP_PIPELINE = ("stepvideo/diffusion/video_pipeline.py (Step-Video-T2V code, read in a copy of the "
+                  "repository): 64 latent channels, 320 text tokens (STEP1 text encoder max_length), "
+                  "default 992x544, 204 frames, 50 steps, a conditional and an unconditional forward pass per "
+                  "step; frames: check_inputs keeps whole chunks of 17 frames and prepare_latents makes 3 latent "
+                  "frames of each (max(F // 17 * 3, 1): 204 -> 36): [V]")
+_OPEN_SORA2 = VideoDiT(
+    name="Open-Sora 2.0", layers=57, hidden=3072, heads=24, head_dim=128, mlp_ratio=4.0, patch=(1, 2, 2),
+    vae=(4, 8, 8), causal=True, latent_channels=16, text_mode="joint", text_tokens=512, text_dim=4096,
+    dual_stream_layers=19, modulation="per-block", out_factor=1)
+_LTX = VideoDiT(
+    name="LTX-Video", layers=28, hidden=2048, heads=32, head_dim=64, mlp_ratio=4.0, patch=(1, 1, 1),
+    vae=(8, 32, 32), causal=True, latent_channels=128, text_mode="cross", text_tokens=128, text_dim=4096,
+    text_projection_layers=2, modulation="shared", out_factor=1, frame_rule="floor")
 
 
 #: The architecture the Sora-class transformer is scaled from (:func:`sora_corrected_model`).
@@ -153,30 +169,81 @@ def _presets() -> dict[str, Preset]:
         Preset("mochi-1", VideoDiT(name="Mochi 1", layers=48, hidden=3072, heads=24, head_dim=128, mlp_ratio=4.0,
                                    patch=(1, 2, 2), vae=(6, 8, 8), causal=True, latent_channels=12,
                                    text_mode="joint", text_tokens=256, text_dim=4096, modulation="per-block",
-                                   out_factor=1),
+                                   out_factor=1, frame_rule="floor"),
                848, 480, 163, 50, 2, 30.0, 10e9, "genmo2024mochi",
                ("48 layers, 24 heads x 128, visual width 3072, MLP 4x, VAE (6,8,8) with 12 channels: "
-                "[V] (facts.md); 848x480, 163 frames = 44,520 visual tokens [V]",),
+                "[V] (facts.md); 848x480, 163 frames = 44,520 visual tokens [V]",
+                "frames: the diffusers MochiPipeline keeps (F - 1) // 6 + 1 latent frames (84 frames -> 14; "
+                "a partial group is dropped); its own defaults are 848x480, 19 frames, 64 steps, guidance 4.5, "
+                "and its examples ask for 84 frames: [V] pipeline_mochi.py"),
                ("patch (1,2,2) and 256 text tokens in joint attention: tagged U in facts.md",
                 "asymmetric joint attention: text tokens counted at the visual width 3072 (their stream is "
                 "1536 wide; 256 of 44,776 tokens, a negligible overcount); the text stream's own weights "
                 "are not in the parameter count",
                 "MLP counted as 4x GELU (facts.md); a SwiGLU of width 8/3 x 4d costs the same",
-                "text features 4096 wide (T5-XXL)", "50 steps with 2 guidance passes (facts.md's default)",
+                "text features 4096 wide (T5-XXL)", "50 steps with 2 guidance passes (facts.md's default; the "
+                "diffusers pipeline samples 64)",
+                "163 frames (the 44,520-token clip of the sources) rather than the pipeline's 19-frame default",
                 "30 frames per second")),
         Preset("step-video-t2v", VideoDiT(name="Step-Video-T2V", layers=48, hidden=6144, heads=48, head_dim=128,
                                           mlp_ratio=4.0, patch=(1, 1, 1), vae=(8, 16, 16), causal=True,
                                           latent_channels=64, text_mode="cross", text_tokens=320, text_dim=4096,
-                                          modulation="shared", out_factor=1),
-               992, 544, 201, 50, 2, 24.0, 30e9, "ma2025stepvideo",
-               ("48 layers, 48 heads x 128 (width 6144), VAE (8,16,16), up to 204 frames: [V] (facts.md)",),
+                                          modulation="shared", out_factor=1, frame_rule="chunk:17:3"),
+               992, 544, 204, 50, 2, 24.0, 30e9, "ma2025stepvideo",
+               ("48 layers, 48 heads x 128 (width 6144), VAE (8,16,16), up to 204 frames: [V] (facts.md)",
+                _STEP_PIPELINE),
                ("patch (1,1,1) and MLP 4x GELU: tagged U in facts.md",
-                "latent channels 64 (undisclosed in facts.md)",
-                "cross-attention to 320 text tokens 4096 wide (undisclosed; affects under 1 % of the compute)",
+                "text tokens 4096 wide in cross-attention (the STEP1 encoder's width; the 77 CLIP tokens are "
+                "not counted; text affects under 1 % of the compute)",
                 "shared modulation (adaLN-single, as in PixArt)",
-                "201 frames: the causal rule 1 + 8k nearest to the 204-frame maximum (its chunked VAE is not "
-                "modelled); 992x544 as the report's samples",
-                "24 frames per second; 2 guidance passes per step")),
+                "24 frames per second")),
+        Preset("cogvideox1.5-5b", VideoDiT(name="CogVideoX1.5-5B", layers=42, hidden=3072, heads=48, head_dim=64,
+                                           **dict(_COGVIDEOX, patch=(2, 2, 2))),
+               1360, 768, 81, 50, 2, 16.0, 5e9, "yang2024cogvideox",
+               ("42 layers, 48 heads x 64, 16 latent channels, patch 2 with patch_size_t 2, 226 text tokens, "
+                "text features 4096, time embedding 512: [V] the CogVideoX1.5-5B transformer configuration "
+                "(as copied in public ports)",
+                "81 frames -> 21 latent frames padded to 22 for the temporal patch: [V] diffusers "
+                "CogVideoXPipeline (\"For CogVideoX 1.5, the latent frames should be padded\")"),
+               _COG_ASSUMPTIONS[:3] + _COG_FLOOR + (
+                   "default video 1360x768, 81 frames at 16 frames per second (the release's recommended "
+                   "settings; 161 frames also offered) [S]",
+                   "the padded latent frame is computed like any other (the pipeline drops it after denoising)")),
+        Preset("wan2.2-a14b", _WAN14.with_(name="Wan 2.2 T2V A14B (one 14B expert per step)"),
+               1280, 720, 81, 40, 2, 16.0, 14e9, "wan2025wan22readme",
+               ("two experts (high-noise and low-noise) of Wan 2.1 14B's shape: 40 layers, dim 5120, 40 heads, "
+                "FFN 13824, patch (1,2,2), VAE (4,8,8); 40 sampling steps, guidance scales (3.0, 4.0): "
+                "[V] wan/configs/wan_t2v_A14B.py (Wan2.2 code, read in a copy)",
+                "14B parameters active per step, 27B in all: [V] Wan 2.2 README (evidence.md)"),
+               ("parameters: one 14B expert is counted (the one active at each step); the model holds 27B, "
+                "both experts, but each step runs one, so the compute per step is the 14B's",)
+               + _WAN_SHARED_ASSUMPTIONS),
+        Preset("open-sora-2.0", _OPEN_SORA2, 1024, 576, 129, 50, 3, 24.0, 11e9, "peng2025opensora2",
+               ("MMDiT of Flux's design: 19 double-stream + 38 single-stream blocks, hidden 3072, 24 heads "
+                "(x 128), MLP 4x, qkv bias, 64 input channels (16 latent channels packed 2 x 2), T5 text "
+                "(4096 wide, max_length 512) in joint attention; Hunyuan VAE (4,8,8) with 16 channels, causal; "
+                "129 frames, 50 steps: [V] hpcaitech/Open-Sora configs/diffusion/inference/256px.py (768px.py "
+                "inherits it)",
+                "sampling: the I2V denoiser runs a batch of 3 per step (text-conditional, text-unconditional, "
+                "image-unconditional) for text and image guidance: [V] opensora/utils/sampling.py"),
+               ("768 px at 16:9 read as 1024x576 (the area of 768 x 768), as evidence.md reads the README",
+                "single-stream blocks (fused qkv and MLP) counted as standard blocks: the same multiply-accumulates",
+                "double-stream blocks give text its own weights (parameters counted twice, compute once); "
+                "modulation counted as 6d in every block (single-stream blocks use 3d): about 1B too many "
+                "parameters, no compute",
+                "512 text tokens (T5 max_length; the prompt is padded); the CLIP vector and the image-condition "
+                "embedding are not counted",
+                "24 frames per second")),
+        Preset("ltx-video", _LTX, 704, 512, 161, 50, 2, 25.0, 2e9, "hacohen2024ltx",
+               ("VAE (8,32,32) with 128 channels: [V] (facts.md)",
+                "default video 704x512, 161 frames at 25 frames per second, 50 steps, guidance 3 by a doubled "
+                "batch, 128 text tokens; latent frames (F - 1) // 8 + 1: [V] diffusers pipeline_ltx.py",
+                "28 layers, 32 heads x 64 (width 2048), patch 1, cross-attention to T5 text (4096 wide), "
+                "adaLN-single, GELU MLP: [S] the diffusers LTXVideoTransformer3DModel defaults as copied in "
+                "public ports"),
+               ("MLP 4x (the diffusers feed-forward default)",
+                "caption projection Linear(4096, d) -> GELU -> Linear(d, d) (PixArt's)",
+                "the 2B model of the first release (later 13B releases are not this preset)")),
         Preset("sora-article", _DIT_XL2.with_(name="Sora as the article prices it", attention="per-frame",
                                               compute_scale=30.0, vae=(8, 8, 8)),
                512, 512, 1440, 250, 1, 24.0, 20e9, "plappert2024sora",

@@ -10,7 +10,8 @@ Step-Video-T2V):
   patch of latent positions becomes one token. The latent frames and the tokens of a frame are
   :mod:`sorabook.model.latent`'s one rule: a causal autoencoder keeps the first frame alone
   (``1 + ceil((F - 1) / t)`` latent frames), sides are padded up to a multiple of the
-  autoencoder x the patch and latent frames to a multiple of ``p_t``, as the pipelines pad.
+  autoencoder x the patch and latent frames to a multiple of ``p_t``, as the pipelines pad; a
+  pipeline that drops a partial group of frames or works in chunks names its ``frame_rule``.
   Only sizes that are not whole numbers >= 1 are refused (:class:`ShapeError`).
 - **patch embedding** ``Linear(p_t·p_h·p_w·C -> d)`` per video token.
 - **text.** Either *joint* attention (text tokens are appended to the video tokens and go
@@ -100,6 +101,9 @@ class VideoDiT:
         Patch ``(p_t, p_h, p_w)`` in latent positions.
     vae : (int, int, int)
         Autoencoder compression ``(t, h, w)``; ``causal`` keeps the first frame alone.
+    frame_rule : {"pad", "floor", "chunk:N:M"}
+        How the model's pipeline turns frames into latent frames
+        (:func:`sorabook.model.latent.latent_frames`; "pad" unless the pipeline counts otherwise).
     latent_channels : int
         Channels ``C`` of the latent.
     text_mode : {"none", "joint", "cross"}
@@ -134,6 +138,7 @@ class VideoDiT:
     patch: tuple[int, int, int] = (1, 2, 2)
     vae: tuple[int, int, int] = (1, 8, 8)
     causal: bool = False
+    frame_rule: str = "pad"
     latent_channels: int = 4
     text_mode: str = "none"
     text_tokens: int = 0
@@ -159,6 +164,10 @@ class VideoDiT:
                 problems.append(f"{name} must be >= 1")
         if any(int(x) < 1 for x in (*self.patch, *self.vae)) or len(self.patch) != 3 or len(self.vae) != 3:
             problems.append("patch and vae take three whole numbers >= 1 (time, height, width)")
+        try:
+            latent.parse_frame_rule(self.frame_rule)
+        except ValueError as err:
+            problems.append(str(err))
         if self.text_mode not in _TEXT_MODES:
             problems.append(f"text_mode must be one of {', '.join(_TEXT_MODES)}")
         if self.attention not in _ATTENTION_MODES:
@@ -247,7 +256,7 @@ def tokens(model: VideoDiT, width, height, frames) -> dict:
     Wan 2.1 at 1280x720, 81 frames (facts.md): 21 latent frames x 45 x 80 = 75,600 video tokens.
     """
     t, pt = model.vae[0], model.patch[0]
-    lat = latent.latent_frames(_whole(frames, "frames"), t, model.causal, pt)
+    lat = latent.latent_frames(_whole(frames, "frames"), t, model.causal, pt, model.frame_rule)
     per_frame = latent.tokens_per_latent_frame(_whole(width, "width"), _whole(height, "height"), model.vae[2],
                                                model.patch[2], model.vae[1], model.patch[1])
     video = latent.tokens_per_video(lat, per_frame, pt)
