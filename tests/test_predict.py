@@ -97,7 +97,7 @@ def test_time_and_energy_follow_the_definitions():
     four = predict.predict(m, 720, 480, 49, 50, 2, "H100-SXM", 4, 0.5, fps=8.0)
     assert_allclose(one["seconds_denoising"], one["flops_per_video"] / (989.4e12 * 0.5), rtol=1e-12)
     assert_allclose(four["seconds_denoising"], one["seconds_denoising"] / (4 * timing.fitted().eta ** 2), rtol=1e-12)
-    assert four["seconds_text_and_decoder"] == one["seconds_text_and_decoder"] > 0
+    assert 0 < four["seconds_text_and_decoder"] < one["seconds_text_and_decoder"]
     assert_allclose(four["gpu_hours_per_video"], 4 * four["seconds_per_video"] / 3600, rtol=1e-12)
     assert_allclose(one["energy_wh_per_video"], 700 * one["gpu_hours_per_video"], rtol=1e-12)
     assert_allclose(one["energy_wh_per_minute_of_video"], one["energy_wh_per_video"] / (49 / 8 / 60), rtol=1e-12)

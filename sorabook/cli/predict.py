@@ -191,7 +191,7 @@ def run(args) -> int:
                            "no flag says otherwise")
     assumptions += [f"denoising at utilisation {mfu:.3g} of the dense {r['precision']} peak ({mfu_note})",
                     "end to end: text encoder and decoder as the time model fitted on measured runs "
-                    f"({r['seconds_text_and_decoder']:.3g} s, on one GPU); {r['gpus']} GPU(s) share the denoising "
+                    f"({r['seconds_text_and_decoder']:.3g} s; the decoder shared by the GPUs); {r['gpus']} GPU(s) share the denoising "
                     f"at an efficiency of {r['scaling_efficiency']:.3g} (fitted on multi-GPU runs); "
                     "energy = board power x GPUs x time (an upper bound)"]
     r["preset"] = preset.name if preset else None

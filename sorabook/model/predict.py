@@ -99,7 +99,7 @@ def predict(model: VideoDiT, width, height, frames, steps, cfg_passes=1, gpu="H1
     peak = hardware.peak_flops_per_s(gpu, precision)
     speed = tm.gpu_speed(gpu)
     serial, denoise_h100 = timing.split_seconds(tm, feats)
-    serial /= speed
+    serial = (tm.t0 + (serial - tm.t0) / gpus) / speed  # the text encoder on one GPU, the decoder shared
     efficiency = tm.eta ** math.log2(gpus)
     if mfu is None:  # the fitted utilisation of this pass on this GPU
         denoise = denoise_h100 / speed / (gpus * efficiency)

@@ -5,7 +5,7 @@ encoder, the denoising steps and the decoder, on one GPU or several. One utilisa
 GPU and every workload predicted such runs a factor of about 2.5 off; this model has a term
 for each part, fitted to the evidence:
 
-``seconds = [t0 + d x Mpx + (F_att / u_att + F_rest / u_rest) / (P_H100 x N x eta ^ log2 N)] / m_gpu``
+``seconds = [t0 + d x Mpx / N + (F_att / u_att + F_rest / u_rest) / (P_H100 x N x eta ^ log2 N)] / m_gpu``
 
 - ``F_att`` and ``F_rest``: FLOPs of the denoising passes (steps x passes per step x one pass,
   :mod:`sorabook.model.transformer`) in the attention products (``QKᵀ`` and ``AV``) and in
@@ -17,7 +17,8 @@ for each part, fitted to the evidence:
   runs (B200: about 1.25, not the 2.3 of its peak); a GPU without runs gets the ratio of its
   dense peak, stated as an assumption (:data:`UNMEASURED`).
 - ``N`` GPUs share the denoising with an efficiency ``eta`` per doubling, fitted on the
-  multi-GPU runs; the text encoder and the decoder are counted on one GPU.
+  multi-GPU runs, and the decoder (split into patches, as the parallel pipelines do); the
+  text encoder is counted on one GPU.
 
 :func:`fit` estimates ``t0, d, u_att, u_rest`` by least squares on relative errors over the
 single-GPU runs on H100-class GPUs (a linear problem: every term is linear in ``t0``, ``d``,
@@ -105,7 +106,7 @@ def split_seconds(tm: TimeModel, feats: dict) -> tuple[float, float]:
 def seconds(tm: TimeModel, feats: dict, gpu: str, gpus: int = 1) -> float:
     """Predicted end-to-end seconds of one video on ``gpus`` GPUs ``gpu``."""
     serial, denoise = split_seconds(tm, feats)
-    return (serial + denoise / (gpus * tm.eta ** math.log2(gpus))) / tm.gpu_speed(gpu)
+    return (tm.t0 + (serial - tm.t0) / gpus + denoise / (gpus * tm.eta ** math.log2(gpus))) / tm.gpu_speed(gpu)
 
 
 # --- fitting ----------------------------------------------------------------------------------

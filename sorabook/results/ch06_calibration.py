@@ -23,8 +23,12 @@ def _calibration_row(preset: str) -> dict:
 
 
 def _corrected(p):
-    """The corrected scenario's Sora-class clip, whose utilisation chapter 6 reports."""
-    return corrections.corrected(p)
+    """The corrected scenario's Sora-class clip, whose utilisation chapter 6 reports, with this
+    build's transformer size, GPU and number format."""
+    from sorabook.params import Params, defaults
+
+    return corrections.corrected(Params(defaults())).replace(sora_params=p.sora_params, gpu=p.gpu,
+                                                             precision=p.precision)
 
 
 def _rms_log_error() -> float:
