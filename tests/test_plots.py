@@ -141,6 +141,11 @@ def _fleet_vs_share():
     return plots.fleet_vs_share(shares, shares * 1e6, 0.3, 3e5, 7.2e5)
 
 
+def _cost_per_second():
+    """Chapter 9: estimates and evidence of GPU-seconds per second of video."""
+    return plots.cost_per_second(["article", "measured", "API price"], [12.0, 260.0, 180.0])
+
+
 def _calibration():
     """Chapter 6: model names, measured, calibrated and published predictions (seconds), labels."""
     return plots.calibration(["Wan 2.1 14B", "HunyuanVideo", "CogVideoX-5B"], [1500.0, 1800.0, 180.0],
@@ -221,6 +226,7 @@ CASES = {
     "fleet_waterfall:unprinted": _fleet_waterfall_unprinted,
     "fleet_vs_share": _fleet_vs_share,
     "calibration": _calibration,
+    "cost_per_second": _cost_per_second,
     "compute_vs_length": _compute_vs_length,
     "uncertainty_ecdf": _uncertainty_ecdf,
     "uncertainty_ecdf:one-panel": _uncertainty_ecdf_one,
@@ -230,7 +236,7 @@ CASES = {
 
 #: Figures documented to draw at least one log axis.
 LOG_FIGURES = {"autoencoder_tokens", "dit_scaling", "training_factors", "training_budgets", "per_output",
-               "calibration", "compute_vs_length", "uncertainty_ecdf", "tornado", "correction_waterfalls"}
+               "calibration", "cost_per_second", "compute_vs_length", "uncertainty_ecdf", "tornado", "correction_waterfalls"}
 
 def _function(case: str) -> str:
     return case.split(":")[0]

@@ -13,6 +13,7 @@ __all__ = [
     "calibration",
     "compute_vs_length",
     "correction_waterfalls",
+    "cost_per_second",
     "dit_scaling",
     "figure",
     "fleet_vs_share",
@@ -262,6 +263,22 @@ def calibration(names, measured, predicted_calibrated, predicted_published, labe
     ax.set_xlabel("measured seconds per video")
     ax.set_ylabel("predicted seconds per video")
     ax.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def cost_per_second(labels, values):
+    """Chapter 9: GPU-seconds per second of video by each estimate and each kind of evidence
+    (horizontal bars on a log axis, one colour per bar, labelled with its value)."""
+    fig, ax = figure(figsize=(5.6, 0.5 + 0.45 * len(labels)))
+    ys = range(len(labels))
+    ax.barh(ys, values, color=[COLORS[i % len(COLORS)] for i in ys])
+    for y, v in zip(ys, values):
+        ax.annotate(f"{v:,.0f}", (v, y), textcoords="offset points", xytext=(4, 0), va="center", fontsize=9)
+    ax.set_yticks(list(ys), labels)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlim(min(values) / 2, max(values) * 8)
+    ax.set_xlabel("H100-seconds per second of video")
     return fig
 
 
