@@ -47,3 +47,18 @@ def test_the_chain_takes_arrays_as_the_monte_carlo_passes_them():
     steps = np.array([50, 250])
     p = Params({**defaults(), "diffusion_steps": steps})
     assert_allclose(chain.video_flops(p), 524.6e9 * 30 * 180 * steps, rtol=1e-15)
+
+
+def test_staged_training_prices_most_samples_as_short_low_resolution_clips():
+    """Hand derivation at the article's inputs (linear count, 8x temporal compression): a full clip
+    is 30 x 180 = 5,400 DiT passes; a 64-frame 256 x 256 clip is 30 x (64 / 8) x (16 x 16 / 1,024)
+    = 60. With half the samples full: 0.5 x 5,400 + 0.5 x 60 = 2,730; the article's 1.0 keeps
+    5,400, and the training compute scales with the factor."""
+    p = Params(defaults())
+    assert chain.train_video_factor(p) == 5_400
+    half = p.replace(train_full_share=0.5)
+    assert_allclose(chain.train_video_factor(half), 2_730, rtol=1e-12)
+    assert_allclose(chain.sora_train_flops(half, 4.0) / chain.sora_train_flops(p, 4.0), 2_730 / 5_400, rtol=1e-12)
+    shares = np.array([0.0, 0.5, 1.0])
+    staged = Params({**defaults(), "train_full_share": shares})
+    assert_allclose(chain.train_video_factor(staged), [60, 2_730, 5_400], rtol=1e-12)

@@ -61,6 +61,21 @@ def nb(monkeypatch):
     return calls
 
 
+def _shown(obj) -> str:
+    """What MyST-NB's ``{glue:text}`` role shows for a glued object: its repr, read back with
+    ``ast.literal_eval`` (myst_nb.core.variables.format_plain_text) and turned into a string."""
+    from myst_nb.core.variables import format_plain_text
+
+    return format_plain_text(repr(obj), "")
+
+
+def test_a_glued_text_shows_as_written_even_where_it_reads_as_python():
+    """"990,849" is a tuple to literal_eval, "95,000,000 min" is not Python at all, "033" is a
+    syntax error: each is shown exactly as written (the first came out as "(990, 849)" before)."""
+    for text in ("990,849", "82,533 GPU-months", "95,000,000 min", "033", "2 × 10¹⁰", "it's \\ odd"):
+        assert _shown(page.text(text)) == text
+
+
 def _glued(calls) -> dict:
     """Glue calls as ``{name: value}``; each name glued once, never displayed by glue itself."""
     names = [name for name, _, _ in calls["glue"]]
@@ -91,9 +106,9 @@ def test_setup_glues_each_declared_parameter(nb):
     for name, v in CH01_CELL.items():
         assert type(glued[name]) is float
         assert_allclose(glued[name], v, rtol=0)
-        assert repr(glued[f"{name}-text"]) == format_value(float(v))
-    assert repr(glued["gpu"]) == "H100-SXM"  # not "'H100-SXM'": glue shows an object's repr
-    assert repr(glued["image_size-text"]) == "512"  # hand: a whole number below 10⁹ -> ",.0f"
+        assert _shown(glued[f"{name}-text"]) == format_value(float(v))
+    assert _shown(glued["gpu"]) == "H100-SXM"  # not "'H100-SXM'": the role strips the quotes of the repr
+    assert _shown(glued["image_size-text"]) == "512"  # hand: a whole number below 10⁹ -> ",.0f"
     assert nb["use"] == 1
 
 
@@ -147,7 +162,7 @@ def test_record_pixel_positions_by_hand(nb):
     number = page.record("pixel-positions")
     assert_allclose(number, 65_536, rtol=0)
     glued = _glued(nb)
-    assert repr(glued["pixel-positions-text"]) == "65,536 pixels"
+    assert _shown(glued["pixel-positions-text"]) == "65,536 pixels"
 
 
 @pytest.mark.parametrize("key", list(registry.RESULTS))
@@ -168,7 +183,7 @@ def test_record_states_the_registry_value(nb, key):
     assert set(glued) == {key, f"{key}-text"}
     assert type(glued[key]) is float
     assert_allclose(glued[key], expected, rtol=0)
-    assert repr(glued[f"{key}-text"]) == f"{format_value(expected, spec.fmt)} {spec.unit}".strip()
+    assert _shown(glued[f"{key}-text"]) == f"{format_value(expected, spec.fmt)} {spec.unit}".strip()
 
     assert len(nb["display"]) == 1
     (bundle,), kwargs = nb["display"][0]
@@ -265,15 +280,15 @@ def test_glue_value_glues_a_python_float_and_its_text(nb):
     glued = _glued(nb)
     assert type(glued["gpu-flops"]) is float
     assert_allclose(glued["gpu-flops"], 2e10, rtol=0)
-    assert repr(glued["gpu-flops-text"]) == "2 × 10¹⁰"
+    assert _shown(glued["gpu-flops-text"]) == "2 × 10¹⁰"
     page.glue_value("share", 0.123456, ".1%")
-    assert repr(_glued(nb)["share-text"]) == "12.3%"
+    assert _shown(_glued(nb)["share-text"]) == "12.3%"
 
 
 def test_glue_text_shows_words_without_quotes(nb):
     """Contract of ``glue_text``: glue shows the object's repr, which is the words themselves."""
     page.glue_text("clip", "1,440 frames at 512x512")
-    assert repr(_glued(nb)["clip"]) == "1,440 frames at 512x512"
+    assert _shown(_glued(nb)["clip"]) == "1,440 frames at 512x512"
 
 
 # --- escape, code ---------------------------------------------------------------------------------

@@ -54,13 +54,13 @@ def test_a_count_without_an_alternative_is_not_drawn():
 
 
 def test_ranges_are_clipped_to_the_allowed_values_and_say_so():
-    """train_utilization 1.0 x 1.5 = 1.5 is past the allowed 1.0: clipped, with a note; the corrected 0.4
-    gives 0.3-0.6 unclipped (0.75 x 0.4, 1.5 x 0.4)."""
+    """train_utilization 1.0 x 1.5 = 1.5 is past the allowed 1.0: clipped, with a note; the corrected 0.22
+    gives 0.165-0.33 unclipped (0.75 x 0.22, 1.5 x 0.22)."""
     article = P.distributions(_scenario("article"))["train_utilization"]
     assert (article.low, article.mode, article.high) == (0.75, 1.0, 1.0)
     assert "clipped" in article.note and "clipped" in article.text()
     corrected = P.distributions(_scenario("corrected"))["train_utilization"]
-    assert_allclose((corrected.low, corrected.mode, corrected.high), (0.3, 0.4, 0.6), rtol=1e-12)
+    assert_allclose((corrected.low, corrected.mode, corrected.high), (0.165, 0.22, 0.33), rtol=1e-12)
     assert corrected.note == ""
     for p in (_scenario("article"), _scenario("corrected")):
         for name, d in P.distributions(p).items():

@@ -32,13 +32,15 @@ _STATE: dict[str, Params] = {}
 
 
 class _Text:
-    """A glued text without quotes (glue shows an object's repr)."""
+    """A glued text, shown without quotes. Glue stores an object's repr, and MyST-NB's text role
+    reads it back with ``ast.literal_eval``: a bare "990,849" would come back as the tuple
+    (990, 849), so the repr is the quoted string, which the role turns back into the text."""
 
     def __init__(self, text: str):
         self.text = text
 
     def __repr__(self) -> str:
-        return self.text
+        return repr(self.text)
 
 
 def text(value: Any) -> _Text:

@@ -152,13 +152,15 @@ def _presets() -> dict[str, Preset]:
         Preset("hunyuanvideo", _HUNYUAN, 1280, 720, 129, 50, 1, 24.0, 13e9, "kong2024hunyuanvideo",
                ("VAE (4,8,8) with 16 channels: [V] (facts.md)",
                 "20 dual-stream + 40 single-stream blocks, hidden 3072, 24 heads x 128, MLP 4x, patch (1,2,2), "
-                "256 text tokens in joint attention: [U] (facts.md)"),
+                "256 text tokens in joint attention: [U] (facts.md)",
+                "1 pass per step: the released sampling configuration sets --cfg-scale to 1.0 (no unconditional "
+                "pass) and --embedded-cfg-scale to 6.0, guidance given to the transformer as an input (the released "
+                "model is guidance-distilled): [V] (tencent2024hunyuanvideocode, hyvideo/config.py)"),
                ("architecture row tagged U in facts.md: values as in the HunyuanVideo report and code",
                 "single-stream blocks (fused qkv and MLP) counted as standard blocks: the same multiply-accumulates",
                 "dual-stream blocks give text its own weights (parameters counted twice, compute once); "
                 "modulation counted as 6d in every block (single-stream blocks use 3d)",
                 "text features 4096 wide (LLaVA-LLaMA), one linear projection; the token refiner is not counted",
-                "1 pass per step: the released model is guidance-distilled (embedded guidance) [U]",
                 "24 frames per second")),
         Preset("cogvideox-2b", VideoDiT(name="CogVideoX-2B", layers=30, hidden=1920, heads=30, head_dim=64,
                                         **_COGVIDEOX),

@@ -12,9 +12,10 @@ optional share of single images. Its compute is
 :func:`sorabook.model.transformer.forward_macs` x :data:`~sorabook.model.transformer.FLOPS_PER_MAC`),
 and its GPU time is FLOPs / (peak x utilisation), :func:`sorabook.model.hardware.gpu_hours`.
 
-The utilisation is a parameter, by default :data:`DEFAULT_TRAIN_MFU`, a *stated* model-FLOPs
-utilisation of large-transformer training on H100s (Llama 3), never one solved from the runs
-checked here. :func:`check` holds a run against its disclosed GPU-hours. Two runs are encoded,
+The utilisation is a parameter, by default :func:`open_sora_step_mfu`: the utilisation, by this
+module's count, of Open-Sora 2.0's *timed training steps* (the authors' own timings in its released
+configuration, autoencoder and text encoder in the step), never one solved from a disclosed total.
+:data:`LLM_TRAIN_MFU` (Llama 3's 40 %) is the transformer-only bound it is compared with. :func:`check` holds a run against its disclosed GPU-hours. Two runs are encoded,
 each field with its source and confidence tag (V primary, S secondary, U unverified) and each
 undisclosed value as an assumption: :data:`OPEN_SORA_2` and :data:`SEAWEED_7B`.
 :func:`sora_class_run` prices a hypothetical Sora-class run with the same method, from a
@@ -24,12 +25,13 @@ curriculum whose shares are read off a real run. Standard library only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sorabook.model import hardware, transformer
 from sorabook.model.transformer import VideoDiT
 
 __all__ = [
-    "DEFAULT_TRAIN_MFU",
+        "LLM_TRAIN_MFU",
     "MFU_SOURCE",
     "OPEN_SORA_2",
     "OPEN_SORA_2_MODEL",
@@ -60,10 +62,11 @@ TRAIN_PASSES = 3.0
 #: Model-FLOPs utilisation of large-transformer training on H100s: Llama 3 405B reached 380-430
 #: TFLOP/s per GPU in BF16 on 8,192-16,384 H100s (38-43 % of 989 TFLOP/s; Dubey et al. 2024,
 #: the Llama 3 report's table of pre-training configurations, read here through secondary
-#: copies [S]). The middle value, 400 TFLOP/s, is taken. Not fitted to any run of this module.
-DEFAULT_TRAIN_MFU = 0.40
-MFU_SOURCE = ("dubey2024llama3: Llama 3 405B pre-training, 380-430 BF16 TFLOP/s per H100 (38-43 % MFU) [S]; "
-              "middle value 0.40")
+#: copies [S]). The middle value, 400 TFLOP/s. A transformer-only bound: a video training step also
+#: runs the autoencoder and the text encoder, which the counted FLOPs leave out.
+LLM_TRAIN_MFU = 0.40
+MFU_SOURCE = ("peng2025opensora2: Open-Sora 2.0's timed 256px training steps on one H200 "
+              "(configs/diffusion/train/stage1.py) [V], by the book's count of the transformer's FLOPs")
 
 
 @dataclass(frozen=True)
@@ -134,20 +137,24 @@ def run_flops(run: Run) -> float:
     return float(sum(stage_flops(s) for s in run.stages))
 
 
-def run_gpu_hours(run: Run, gpu: str | None = None, mfu=DEFAULT_TRAIN_MFU) -> float:
+def run_gpu_hours(run: Run, gpu: str | None = None, mfu=None) -> float:
     """GPU-hours of ``run`` on ``gpu`` (the run's own by default) at ``mfu`` of its dense BF16 peak:
-    :func:`run_flops` through :func:`sorabook.model.hardware.gpu_hours` (FLOPs / (peak x mfu))."""
+    :func:`run_flops` through :func:`sorabook.model.hardware.gpu_hours` (FLOPs / (peak x mfu));
+    ``mfu`` None: :func:`open_sora_step_mfu`."""
+    mfu = open_sora_step_mfu() if mfu is None else mfu
     return float(hardware.gpu_hours(run_flops(run), gpu or run.gpu, "bf16", mfu))
 
 
-def check(run: Run, mfu=DEFAULT_TRAIN_MFU) -> dict:
-    """Predicted against disclosed GPU-hours of ``run`` at a *stated* utilisation ``mfu``.
+def check(run: Run, mfu=None) -> dict:
+    """Predicted against disclosed GPU-hours of ``run`` at a *stated* utilisation ``mfu`` (None:
+    :func:`open_sora_step_mfu`, measured from timed steps, never from a disclosed total).
 
     Returns ``predicted_gpu_hours``, ``disclosed_gpu_hours``, ``ratio`` (predicted / disclosed;
     ``None`` without a disclosure), ``gpu``, ``mfu``, ``flops``, ``disclosure``, ``citation``,
     ``tag`` and ``assumed`` (the number of assumptions in the run and its stages). A ratio below
     1 means the disclosed run spent more GPU time than its counted compute needs at ``mfu``.
     """
+    mfu = open_sora_step_mfu() if mfu is None else mfu
     predicted = run_gpu_hours(run, mfu=mfu)
     disclosed = run.disclosed_gpu_hours
     return {
@@ -165,8 +172,10 @@ def check(run: Run, mfu=DEFAULT_TRAIN_MFU) -> dict:
     }
 
 
-def stage_rows(run: Run, mfu=DEFAULT_TRAIN_MFU) -> list[dict]:
-    """One row per stage: size, samples, FLOPs, GPU-hours at ``mfu``, shares of samples and compute."""
+def stage_rows(run: Run, mfu=None) -> list[dict]:
+    """One row per stage: size, samples, FLOPs, GPU-hours at ``mfu`` (None: :func:`open_sora_step_mfu`),
+    shares of samples and compute."""
+    mfu = open_sora_step_mfu() if mfu is None else mfu
     total_flops = run_flops(run)
     total_samples = sum(s.samples for s in run.stages)
     rows = []
@@ -311,12 +320,14 @@ OPEN_SORA_2_TIMED_STEPS: tuple[tuple[int, int, float], ...] = (
     (1, 45, 6.22), (33, 12, 7.02), (65, 6, 6.79), (97, 4, 6.84), (129, 3, 7.48))
 
 
+@lru_cache(maxsize=1)
 def open_sora_step_mfu() -> float:
     """Utilisation of Open-Sora 2.0's timed 256px training steps, by this module's count (about 0.21).
 
     The mean of :func:`iteration_mfu` over :data:`OPEN_SORA_2_TIMED_STEPS` on an H200: a measured
     end-to-end utilisation of video-DiT training (encoders in the step), the alternative to
-    :data:`DEFAULT_TRAIN_MFU`. It comes from step timings, never from the disclosed GPU-days.
+    :data:`LLM_TRAIN_MFU`, and the default of :func:`check`. It comes from step timings, never
+    from the disclosed GPU-days.
     """
     values = [iteration_mfu(OPEN_SORA_2_MODEL, 256, 256, f, b, t, "H200-SXM") for f, b, t in OPEN_SORA_2_TIMED_STEPS]
     return sum(values) / len(values)

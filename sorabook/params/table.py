@@ -89,6 +89,18 @@ _PARAMS: tuple[Param, ...] = (
           "count the image share of the training data at one DiT image each (the article leaves it out)",
           "article §04's (180 / 2) prices only the video half; its 50/50 mix implies 0.5 x 180 + 0.5 x 1",
           kind="bool"),
+    Param("train_full_share", 1.0, "share",
+          "share of the training video samples at the full clip size; the rest are short, low-resolution "
+          "clips, as real runs train in stages",
+          "article §04 prices every video sample as a full clip (1.0); Open-Sora 2.0 trained 2.2% of its "
+          "samples at its final size (peng2025opensora2, with its released configurations) [S]",
+          low=0.0, high=1.0),
+    Param("train_low_side", 256, "px", "side of the square low-resolution training clips",
+          "Open-Sora 2.0's first stage trains at 256 px (peng2025opensora2) [S]", kind="int", low=16, high=4096),
+    Param("train_low_frames", 64, "frames", "frames of the short training clips",
+          "Open-Sora 2.0's first stage: buckets of 1-129 frames of equal compute, 65 the middle one "
+          "(64 for the book's non-causal autoencoder) [V: its configs/diffusion/train/stage1.py]",
+          kind="int", low=1, high=100_000),
     Param("train_utilization_realistic", 0.4, "share of peak",
           "model FLOPs utilisation of a large, well-run training job (the sensitivity case)",
           "Llama 3 (Dubey et al. 2024) Table 4: 38-43% BF16 MFU on 8K-16K H100s [S]",

@@ -34,6 +34,12 @@ _corrected_result("corrected-fleet-gpus-peak", ch05_fleet._gpus_peak, "GPUs", ",
                   "GPUs needed at peak demand with every correction")
 
 
+@ch.result("corrected-fleet-power-gw", "GW", "Board power of the corrected peak fleet (GPUs alone: hosts, network "
+           "and cooling come on top)", ",.1f")
+def _corrected_fleet_gw(p) -> float:
+    return ch05_fleet._fleet_power(corrections.corrected(p)) / 1e3
+
+
 @ch.result("corrected-vs-article-minutes-ratio", "x", "Minutes of video per GPU-hour without the corrections over "
            "with them", ".3g", aliases=("sora-class-vs-article-ratio",))
 def _corrected_minutes_ratio(p) -> float:

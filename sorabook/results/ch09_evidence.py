@@ -13,7 +13,7 @@ import statistics
 from sorabook.model import evidence, hardware, predict, presets, trainrun
 from sorabook.results.specs import Chapter
 
-__all__ = ["ch", "measured_seconds_per_video_second", "verdict"]
+__all__ = ["ch", "disclosed_h100_months", "measured_seconds_per_video_second", "verdict"]
 
 ch = Chapter("09-evidence")
 
@@ -41,6 +41,15 @@ def measured_seconds_per_video_second() -> list[dict]:
             rows.append({**r, "video_seconds": video_s, "gpu_s_per_video_s": r["measured_seconds"] / video_s,
                          "wh_per_video_s": r["energy_wh"] / video_s if r["energy_wh"] else None})
     return rows
+
+
+def disclosed_h100_months(days_per_month: float) -> dict[str, float]:
+    """GPU-months of the training runs in the evidence table on H100-class GPUs (H100, H800, H200:
+    the same dense BF16 peak), by model: GPU-hours / 24 / ``days_per_month``. Disclosed and
+    estimated rows alike; the table's tag says which."""
+    same_peak = {"H100-SXM", "H800-SXM", "H200-SXM"}
+    return {r["model"]: r["gpu_hours"] / 24.0 / days_per_month
+            for r in evidence.table("training") if r["gpu"] in same_peak}
 
 
 def _price(product: str) -> dict:

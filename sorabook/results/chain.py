@@ -31,6 +31,7 @@ __all__ = [
     "minutes_per_gpu_hour",
     "sample_factor",
     "sora_train_flops",
+    "train_video_factor",
     "tokens_per_frame",
     "tokens_per_image",
     "fitted_utilization",
@@ -67,22 +68,28 @@ def tokens_per_frame(p) -> Any:
 # --- one pass, one step, one video ---------------------------------------------------------------
 
 
-def _clip_count(p, what: str, n_latent):
+def _clip_count(p, what: str, n_latent, width=None, height=None):
     count = counting.pass_macs if what == "macs" else counting.pass_attention_share
-    return count(p.attention, p.sora_params, p.frame_width, p.frame_height, n_latent, p.temporal_compression,
+    return count(p.attention, p.sora_params, p.frame_width if width is None else width,
+                 p.frame_height if height is None else height, n_latent, p.temporal_compression,
                  p.vae_spatial_compression, p.patch_size, p.latent_channels)
 
 
-def sample_factor(p, n_latent) -> Any:
+def sample_factor(p, n_latent, width=None, height=None) -> Any:
     """Compute of one pass over a clip of ``n_latent`` latent frames, in DiT-XL/2-512 passes.
 
     ``linear`` (the article): ``model_scale x n_latent x tokens per frame / 1,024`` (30 x 180 =
     5,400 at its defaults). ``per-frame`` and ``full-3d``: the Sora-class transformer's counted
-    pass over :data:`sorabook.model.counting.REFERENCE_MACS`.
+    pass over :data:`sorabook.model.counting.REFERENCE_MACS`. Frames are ``width x height``
+    (default: the video's frame size).
     """
+    if width is None and height is None:
+        per_frame = tokens_per_frame(p)
+    else:
+        per_frame = latent.tokens_per_latent_frame(width, height, p.vae_spatial_compression, p.patch_size)
     if p.attention == "linear":
-        return p.model_scale * n_latent * counting.resolution_factor(tokens_per_frame(p))
-    return _clip_count(p, "macs", n_latent) / counting.REFERENCE_MACS
+        return p.model_scale * n_latent * counting.resolution_factor(per_frame)
+    return _clip_count(p, "macs", n_latent, width, height) / counting.REFERENCE_MACS
 
 
 def video_step_flops(p, n_latent=None) -> Any:
@@ -135,11 +142,29 @@ def dit_train_flops(p) -> Any:
     return training.in_flops(p.dit_train_flops, p.flops_per_mac)
 
 
+def train_video_factor(p) -> Any:
+    """Compute of one training video sample, in DiT-XL/2-512 passes, staged as real runs train.
+
+    A share ``train_full_share`` of the video samples is the full clip (:func:`sample_factor` at
+    :func:`latent_frames`); the rest are short clips of ``train_low_frames`` frames at
+    ``train_low_side`` x ``train_low_side`` pixels, the first stage of a curriculum
+    (:mod:`sorabook.model.trainrun` prices disclosed runs the same way). The article's 1.0 prices
+    every sample as the full clip: 5,400 at its inputs.
+    """
+    full = sample_factor(p, latent_frames(p))
+    share = p.train_full_share
+    if not hasattr(share, "shape") and share >= 1.0:
+        return full
+    low = sample_factor(p, latent.latent_frames(p.train_low_frames, p.temporal_compression), p.train_low_side,
+                        p.train_low_side)
+    return share * full + (1.0 - share) * low
+
+
 def sora_train_flops(p, dataset_scale) -> Any:
     """Sora's training compute in FLOPs: DiT's base x data x the mix's compute per sample (video
-    samples by :func:`sample_factor`, images as one latent frame). Article: 10²¹ x 4 x (0.5 x 30 x
-    180) = 1.08 x 10²⁵."""
-    return training.train_flops(p.dit_train_flops, p.flops_per_mac, dataset_scale, sample_factor(p, latent_frames(p)),
+    samples by :func:`train_video_factor`, images as one latent frame). Article: 10²¹ x 4 x (0.5 x
+    30 x 180) = 1.08 x 10²⁵."""
+    return training.train_flops(p.dit_train_flops, p.flops_per_mac, dataset_scale, train_video_factor(p),
                                 sample_factor(p, 1), p.video_data_fraction, p.train_count_images)
 
 

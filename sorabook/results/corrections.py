@@ -32,9 +32,9 @@ REASONS: dict[str, tuple[str, str, str | None]] = {
                    "DiT's forward_with_cfg and the open video models [V]", "peebles2023dit"),
     "diffusion_steps": ("video models sample with 50 steps, not DiT's 250 DDPM steps for FID",
                         "Wan 2.1: 50 sampling steps [V]", "wan2025wan"),
-    "frame_width": ("Sora's common output is 720p (Sora 2's API size; Sora goes up to 1080p), not 512 x 512",
-                    "Sora, Dec 2024 [S]", "openai2024sora"),
-    "frame_height": ("as frame_width", "Sora, Dec 2024 [S]", "openai2024sora"),
+    "frame_width": ("Sora's common output is 720p (Sora 2's API size, 1280 x 720; Sora goes up to 1080p), "
+                    "not 512 x 512", "Sora 2 in the API, 2025 [S]", "openai2025sora2model"),
+    "frame_height": ("as frame_width", "Sora 2 in the API, 2025 [S]", "openai2025sora2model"),
     "temporal_compression": ("the open video autoencoders compress time 4x (Wan 2.1, HunyuanVideo, CogVideoX), "
                              "not 8x", "facts.md, latent autoencoders [V]", "wan2025wan"),
     "video_seconds": ("Sora generates clips of up to 20 s; a minute of video is three clips, each attending "
@@ -43,8 +43,13 @@ REASONS: dict[str, tuple[str, str, str | None]] = {
                   "and a 20B transformer of Wan 2.1's shape is counted layer by layer instead of \"30x DiT\"",
                   "chapter 6: calibrated against three measured models [V]", None),
     "train_count_images": ("the article's 50/50 image-video mix prices only the video half", "chapter 3 [V]", None),
-    "train_utilization": ("large training runs reach about 40 % of the BF16 peak, not 100 %",
-                          "Llama 3: 38-43 % MFU on 8K-16K H100s [S]", "dubey2024llama3"),
+    "train_full_share": ("real runs train in stages, most samples short low-resolution clips: Open-Sora 2.0 "
+                         "trained 2.2 % of its samples at its final size, the rest at 256 px (chapter 9)",
+                         "Open-Sora 2.0's report and released training configurations [S]", "peng2025opensora2"),
+    "train_utilization": ("video-DiT training steps also run the autoencoder and text encoder: Open-Sora 2.0's "
+                          "timed steps reach 22 % of the BF16 peak by the book's count (Llama 3's 38-43 % is the "
+                          "transformer-only bound)",
+                          "Open-Sora 2.0's configs/diffusion/train/stage1.py, timed steps [V]", "peng2025opensora2"),
     "measured_utilization": ("inference and the serving fleet run at the utilisation that fits measured "
                              "end-to-end generation times of open video models on H100 (chapter 6), not at 100 %",
                              "ML.ENERGY leaderboard and Delavande et al. 2025, measured [V]", "delavande2025video"),

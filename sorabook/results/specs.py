@@ -49,7 +49,7 @@ _SHARE_UNITS = ("share", "share of peak", "of draws")
 
 #: Units of the fleet's demand and size, which are zero when no video is AI-generated (both AI shares
 #: may be 0): their results default to the ``nonnegative`` domain.
-_DEMAND_UNITS = ("GPUs", "min/day", "MW")
+_DEMAND_UNITS = ("GPUs", "min/day", "MW", "GW")
 
 
 class DomainError(ArithmeticError):
