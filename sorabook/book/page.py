@@ -198,6 +198,25 @@ def show_parameters(params: Params, name: str, names: Iterable[str] | None = Non
         name,
         "Inputs of this chapter: the values this build ran with (`sorabook params` lists the allowed ranges).",
     )
+    link = live_link(name)
+    if link:
+        from IPython.display import Markdown, display
+
+        display(Markdown(link))
+
+
+def live_link(table_name: str) -> str:
+    """The panel under a chapter's inputs table (``tbl-params-<chapter without its number>``): a link
+    to the live page's group of that chapter; empty for a table of no chapter."""
+    from sorabook.results.registry import CHAPTERS
+
+    words = table_name.removeprefix("tbl-params-")
+    stem = next((c for c in CHAPTERS if c.split("-", 1)[1] == words), None)
+    if stem is None or words == table_name:
+        return ""
+    return (f'<div class="admonition tip sorabook-live-panel"><p class="admonition-title">Re-run it here</p>'
+            f'<p>Change these inputs in your browser and every result of the book recomputes: '
+            f'<a href="../book/live.html#group-{stem}">re-run it here</a>.</p></div>')
 
 
 def show_claims(chapter: str) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from sorabook.book import outdir, site
+from sorabook.book import live, outdir, site
 from sorabook.book.execute import CELL_TIMEOUT, execute, worker_pool
 from sorabook.book.outdir import OutError
 from sorabook.book.plan import BuildError, ChapterRun, cache_dir as default_cache_dir, plan, project_root, site_key
@@ -304,6 +304,7 @@ def _build(params, scenario, out: Path, root: Path, cache_dir: Path, *, jobs: in
         timings["jupyter_book"] = time.perf_counter() - t1
         t1 = time.perf_counter()
         site.export(html, doc)
+        live.write_spec(html, root / "notebooks", doc, scenarios)
         manifest = {
             "site_key": key,
             "built": prov["built"],

@@ -12,6 +12,8 @@ bound on the GPUs' own draw; host and cooling not counted). Standard library onl
 
 from __future__ import annotations
 
+import functools
+
 import math
 from pathlib import Path
 
@@ -151,6 +153,13 @@ def implied_mfu(flops, seconds, peak_flops_per_s):
 
 
 def evidence_rows(cross_validated: bool = False) -> list[dict]:
+    """Each measured run against its prediction (:func:`_evidence_rows`, computed once per process;
+    the rows are copies, a caller may change them)."""
+    return [dict(r) for r in _evidence_rows(bool(cross_validated))]
+
+
+@functools.lru_cache(maxsize=2)
+def _evidence_rows(cross_validated: bool) -> tuple[dict, ...]:
     """Each measured run (``sorabook/data/evidence/inference.csv``) against its prediction.
 
     ``predicted_seconds`` by the time model fitted on every run, or, with ``cross_validated``, by
@@ -180,7 +189,7 @@ def evidence_rows(cross_validated: bool = False) -> list[dict]:
             "software": r["software"], "date": r["date"], "tag": r["tag"], "checked": r["checked"],
             "source": r["source"], "note": r["note"], "peak_flops_per_s": peak,
         })
-    return rows
+    return tuple(rows)
 
 
 def id_(run: dict) -> tuple:
