@@ -203,7 +203,7 @@ def test_the_archive_takes_its_time_from_source_date_epoch_and_its_parts_from_th
 
 
 SMOKE_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>runtime smoke</title></head>
+<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>runtime smoke</title></head>
 <body><p id="out">starting</p>
 <script type="module">
 import { startPython } from "./_static/live/runtime.js";
@@ -342,3 +342,20 @@ def test_the_built_site_carries_the_runtime_and_starts_python(browser, default_b
     result, report = run_smoke(browser, _smoke_site(tmp_path / "site", static))
     assert result.get("value") == 3600, result
     assert report.problems() == {}, report.problems()
+
+
+def test_a_new_runtime_pin_makes_the_site_out_of_date(tmp_path, monkeypatch):
+    """The site key follows ``package-lock.json`` and ``pyodide.sha256``: a site built with
+    another runtime is rebuilt, not kept as current."""
+    from sorabook import params
+    from sorabook.book import plan
+
+    for name in ("package-lock.json", P.PINS):
+        shutil.copyfile(ROOT / name, tmp_path / name)
+    monkeypatch.setattr(plan, "_CHECKOUT", tmp_path)
+    p, scenario = params.resolve()
+    key = plan.site_key(ROOT, [], p, scenario)
+    assert plan.site_key(ROOT, [], p, scenario) == key
+    with (tmp_path / P.PINS).open("a") as f:
+        f.write("\n")
+    assert plan.site_key(ROOT, [], p, scenario) != key
