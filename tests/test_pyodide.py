@@ -62,7 +62,7 @@ def test_install_copies_the_pinned_runtime_and_a_manifest_of_it(tmp_path, instal
     manifest = P.install(dest)
     lock = json.loads((ROOT / "package-lock.json").read_text())["packages"]["node_modules/pyodide"]
     assert manifest["pyodide"] == lock["version"]
-    assert manifest["python"].startswith("3.")
+    assert manifest["python"].startswith("3.") and manifest["license"] == "MPL-2.0"
     assert sorted(p.name for p in dest.iterdir()) == sorted([*P.RUNTIME_FILES, P.ARCHIVE, P.MANIFEST])
     assert json.loads((dest / P.MANIFEST).read_text()) == manifest
     for name in P.RUNTIME_FILES:

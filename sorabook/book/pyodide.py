@@ -16,8 +16,8 @@ corrupted file is refused, and nothing is written.
 - the runtime files, as shipped;
 - ``sorabook.zip``: the pure-Python parts of the package (:func:`package_archive`), byte for byte
   the same for the same sources and ``SOURCE_DATE_EPOCH``;
-- ``manifest.json``: Pyodide's and Python's versions and each file's size and SHA-256, which the
-  page (``book/_static/live/runtime.js``) checks the archive against.
+- ``manifest.json``: Pyodide's and Python's versions, Pyodide's licence and source, and each file's
+  size and SHA-256, which the page (``book/_static/live/runtime.js``) checks the archive against.
 """
 
 from __future__ import annotations
@@ -120,9 +120,10 @@ def verified_runtime(project: Path | None = None) -> tuple[dict[str, bytes], dic
                              + _INSTALL.format(project=project))
     version, integrity = _locked(project)
     try:
-        have = json.loads(installed.read_text()).get("version")
+        meta = json.loads(installed.read_text())
     except ValueError:
-        have = None
+        meta = {}
+    have, license_ = meta.get("version"), meta.get("license")
     if have != version:
         raise RuntimeMissing(f"node_modules has pyodide {have} but package-lock.json pins {version}; "
                              + _INSTALL.format(project=project))
@@ -146,7 +147,8 @@ def verified_runtime(project: Path | None = None) -> tuple[dict[str, bytes], dic
         python = json.loads(files["pyodide-lock.json"])["info"]["python"]
     except (ValueError, KeyError, TypeError):
         python = None
-    return files, {"pyodide": version, "python": python}
+    return files, {"pyodide": version, "python": python, "license": license_,
+                   "source": f"npm package pyodide@{version} ({integrity})"}
 
 
 def check_runtime(project: Path | None = None) -> str:
