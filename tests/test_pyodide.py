@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import browser_checks as bc
-from conftest import ROOT, run_cli, tree_snapshot
+from conftest import ROOT
 from sorabook.book import pyodide as P
 
 IN_CI = os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
