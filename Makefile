@@ -1,17 +1,21 @@
 # Two commands for a new machine: `make book` builds the site, `make test` runs the tests.
-# Each creates the virtual environment .venv from the pinned lock when it is missing or stale.
+# Each creates the virtual environment .venv from the pinned lock when it is missing or stale,
+# and node_modules (Pyodide, the live page's Python) from package-lock.json with `npm ci`.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 
-.PHONY: book test bench lock clean help
+.PHONY: book test bench bench-pyodide lock clean help pyodide-pins
 
 help:
 	@echo "make book   build the site into _build/html (creates .venv from requirements.lock)"
 	@echo "make test   run the test suite (creates .venv from requirements.lock)"
 	@echo "make bench  measure builds against their floor (benchmarks/bench.py)"
 	@echo "make lock   re-resolve requirements.in into requirements.lock"
+	@echo "make bench-pyodide  time the live page's Python start in Chromium; the bytes it adds"
+	@echo "make pyodide-pins   record pyodide.sha256 after changing Pyodide's version in package-lock.json"
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,10 +23,16 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
-book: $(STAMP)
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "make: npm not found; install Node.js 18+ and npm" \
+	  "(Debian: apt-get install nodejs npm), then run make again" >&2; exit 2; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+book: $(STAMP) $(NODE_STAMP)
 	$(BIN)/sorabook build $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lock:
@@ -36,5 +46,17 @@ lock:
 clean:
 	rm -rf _build
 
-bench: $(STAMP)
+bench: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python benchmarks/bench.py
+
+bench-pyodide: $(STAMP) $(NODE_STAMP)
+	$(BIN)/python benchmarks/bench_pyodide.py
+
+# After a new Pyodide version in package-lock.json: its tarball, checked against the lock's
+# integrity, gives the SHA-256 of each runtime file that the build checks (pyodide.sha256).
+pyodide-pins: $(STAMP)
+	rm -rf .pyodide-pack && mkdir .pyodide-pack
+	npm pack --silent --pack-destination .pyodide-pack \
+	  pyodide@$$(node -p 'require("./package-lock.json").packages["node_modules/pyodide"].version')
+	$(BIN)/python -c 'import sys; from sorabook.book import pyodide; print(pyodide.record_pins(sys.argv[1]))' .pyodide-pack/*.tgz
+	rm -rf .pyodide-pack

@@ -44,6 +44,8 @@ __all__ = [
 
 #: The files beside ``book/`` whose content makes up the site (configuration and reading order).
 CONFIG_FILES = ("_config.yml", "_toc.yml")
+#: The checkout of the package: its ``package-lock.json`` pins the live page's runtime.
+_CHECKOUT = Path(sorabook.__file__).resolve().parents[1]
 
 
 class BuildError(RuntimeError):
@@ -198,12 +200,14 @@ def site_key(root: Path, runs: list[ChapterRun], params: Params, scenario: Scena
 
     The chapters' cache keys (text, parameters, package, lock), the configuration and
     hand-written pages, the parameters' hash, the scenario's name and description and the
-    git commit (shown in the provenance box). Equal keys mean the site in place is what a
+    git commit (shown in the provenance box), and the live page's pinned runtime (``package-lock.json``,
+    ``pyodide.sha256``; :mod:`sorabook.book.pyodide`). Equal keys mean the site in place is what a
     build would produce, up to its build date.
     """
     pages = sorted(p for p in (root / "book").rglob("*") if p.is_file())
+    runtime = [p.read_bytes() for p in (_CHECKOUT / "package-lock.json", _CHECKOUT / "pyodide.sha256") if p.is_file()]
     return digest("site", *(r.key for r in runs), *_files([root / n for n in CONFIG_FILES] + pages, root),
-                  params.sha256, scenario.name, scenario.description, git_commit(root) or "")
+                  params.sha256, scenario.name, scenario.description, git_commit(root) or "", *runtime)
 
 
 def plan(root: Path, params: Params, chapters: Iterable[str], cache_dir: Path | None = None) -> list[ChapterRun]:

@@ -283,8 +283,9 @@ def collect(nb_dir: Path, params: Params, runs: list[ChapterRun],
 
 
 def export(html: Path, doc: Mapping) -> None:
-    """Check every result's anchor in the built site ``html``, then write results.json, results.csv and the
-    evidence tables (``evidence/NAME.csv``)."""
+    """Check every result's anchor in the built site ``html``, then write results.json, results.csv, the
+    evidence tables (``evidence/NAME.csv``) and the live page's runtime (``_static/pyodide/``,
+    :func:`sorabook.book.pyodide.install`)."""
     for key, r in doc["results"].items():
         page, anchor = r["anchor"].split("#")
         if f'id="{anchor}"' not in (html / page).read_text():
@@ -292,3 +293,5 @@ def export(html: Path, doc: Mapping) -> None:
     (html / "results.json").write_text(json.dumps(doc, indent=2) + "\n")
     (html / "results.csv").write_text(results_csv(doc))
     copy_evidence(html / "evidence")
+    from sorabook.book import pyodide
+    pyodide.install(html / "_static" / "pyodide")  # the live page's Python: runtime, package, manifest

@@ -75,6 +75,17 @@ def _check_cache() -> None:
         raise UsageError(f"{where}: cannot write in {probe}; expected a folder you can write to")
 
 
+def _check_runtime() -> None:
+    """Refuse (exit 2) a build without the live page's runtime: ``node_modules/pyodide`` missing, of
+    another version than ``package-lock.json`` pins, or changed (:mod:`sorabook.book.pyodide`)."""
+    from sorabook.book.pyodide import RuntimeMissing, check_runtime
+
+    try:
+        check_runtime()
+    except RuntimeMissing as err:
+        raise UsageError(str(err)) from None
+
+
 class Stopped(KeyboardInterrupt):
     """SIGTERM or SIGHUP arrived: handled as Ctrl-C is (the build stops and cleans up)."""
 
@@ -124,6 +135,7 @@ def _run(args) -> int:
     params, scenario = resolve_args(args)
     out = _check_out(args.out)
     _check_cache()
+    _check_runtime()
 
     from sorabook.book import publish
     from sorabook.cli.results import results_table
