@@ -39,6 +39,7 @@ from sorabook.book.plan import BuildError
 
 __all__ = [
     "ARCHIVE",
+    "LIBRARIES",
     "MANIFEST",
     "PACKAGE_PARTS",
     "PINS",
@@ -58,6 +59,10 @@ RUNTIME_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_s
 
 #: The parts of the package the page runs, relative to the package folder: pure Python and data.
 PACKAGE_PARTS = ("__init__.py", "params", "model", "results", "data")
+#: Pure-Python libraries the archive carries beside the package, their ``.py`` files only (the
+#: pinned versions of the lock): PyYAML reads the shipped scenarios (its C speed-up is left out,
+#: and PyYAML falls back to its own Python parser).
+LIBRARIES = ("yaml",)
 
 ARCHIVE = "sorabook.zip"
 MANIFEST = "manifest.json"
@@ -184,9 +189,23 @@ def _package_files(package: Path, parts: Iterable[str]) -> list[tuple[str, Path]
     return sorted(set(out))
 
 
-def package_archive(dest: Path, modules: Iterable[str] = PACKAGE_PARTS, package: Path | None = None) -> str:
+def _library_files(libraries: Iterable[str]) -> list[tuple[str, Path]]:
+    """``(name in the archive, file)`` for the ``.py`` files of each installed library, sorted."""
+    import importlib
+
+    out = []
+    for lib in libraries:
+        folder = Path(importlib.import_module(lib).__file__).parent
+        out += [(f"{lib}/{p.relative_to(folder).as_posix()}", p) for p in folder.rglob("*.py")
+                if "__pycache__" not in p.parts]
+    return sorted(out)
+
+
+def package_archive(dest: Path, modules: Iterable[str] = PACKAGE_PARTS, package: Path | None = None,
+                    libraries: Iterable[str] = LIBRARIES) -> str:
     """Zip the ``modules`` of the package (paths relative to its folder, ``package`` by default
-    the installed ``sorabook``) into ``dest`` as ``sorabook/...``; returns its SHA-256.
+    the installed ``sorabook``) into ``dest`` as ``sorabook/...``, with the ``.py`` files of the pure-Python
+    ``libraries`` (:data:`LIBRARIES`); returns its SHA-256.
 
     The bytes depend only on the files and ``SOURCE_DATE_EPOCH``: entries sorted, one fixed
     time stamp (:func:`_zip_time`), mode 0644, fixed compression.
@@ -195,7 +214,7 @@ def package_archive(dest: Path, modules: Iterable[str] = PACKAGE_PARTS, package:
     stamp = _zip_time()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
-        for name, path in _package_files(package, modules):
+        for name, path in _package_files(package, modules) + _library_files(libraries):
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o100644 << 16

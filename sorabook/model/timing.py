@@ -135,15 +135,15 @@ def _nonnegative_least_squares(rows: list[list[float]], target: list[float]) -> 
     best, best_err = [0.0] * k, math.inf
     for size in range(1, k + 1):
         for cols in itertools.combinations(range(k), size):
-            a = [[sum(r[i] * r[j] for r in rows) for j in cols] for i in cols]
-            b = [sum(r[i] * t for r, t in zip(rows, target)) for i in cols]
+            a = [[math.fsum(r[i] * r[j] for r in rows) for j in cols] for i in cols]
+            b = [math.fsum(r[i] * t for r, t in zip(rows, target)) for i in cols]
             x = _solve(a, b)
             if x is None or min(x) < 0:
                 continue
             full = [0.0] * k
             for c, v in zip(cols, x):
                 full[c] = v
-            err = sum((sum(r[i] * full[i] for i in range(k)) - t) ** 2 for r, t in zip(rows, target))
+            err = math.fsum((math.fsum(r[i] * full[i] for i in range(k)) - t) ** 2 for r, t in zip(rows, target))
             if err < best_err:
                 best, best_err = full, err
     return best
@@ -165,8 +165,8 @@ def fit(runs: list[dict]) -> TimeModel:
     tm = TimeModel(t0, d, 1.0 / inv_att, 1.0 / inv_rest, runs=len(runs))
     speed = {}
     for gpu in sorted({r["gpu"] for r in runs if r["gpus"] == 1} - set(H100_CLASS)):
-        a = [sum(split_seconds(tm, r["features"])) / r["seconds"] for r in runs if r["gpu"] == gpu and r["gpus"] == 1]
-        speed[gpu] = sum(x * x for x in a) / sum(a)  # m minimising Σ (a_i / m - 1)²
+        a = [math.fsum(split_seconds(tm, r["features"])) / r["seconds"] for r in runs if r["gpu"] == gpu and r["gpus"] == 1]
+        speed[gpu] = math.fsum(x * x for x in a) / math.fsum(a)  # m minimising Σ (a_i / m - 1)²
     tm = TimeModel(tm.t0, tm.d, tm.u_att, tm.u_rest, speed, 1.0, len(runs))
     multi = [r for r in runs if r["gpus"] > 1]
     if multi:
@@ -175,20 +175,39 @@ def fit(runs: list[dict]) -> TimeModel:
 
 
 def _fit_eta(tm: TimeModel, multi: list[dict]) -> float:
-    """The efficiency per doubling in [0.5, 1] minimising the squared log errors of the multi-GPU runs
-    (golden-section search: the error is unimodal in ``eta``)."""
+    """The efficiency per doubling in [0.5, 1] minimising the squared log errors of the multi-GPU runs.
 
-    def loss(eta: float) -> float:
-        t = TimeModel(tm.t0, tm.d, tm.u_att, tm.u_rest, tm.speed, eta)
-        return sum(math.log(seconds(t, r["features"], r["gpu"], r["gpus"]) / r["seconds"]) ** 2 for r in multi)
+    The loss is unimodal in ``eta``; its minimum is where the derivative changes sign, found by
+    bisection on that sign. The derivative crosses zero steeply where the loss is flat, so the
+    result is the same to the last digits whatever the platform's ``log`` and ``pow`` (CPython
+    here, Pyodide in the browser), where comparing losses near their flat minimum would not be.
+    """
 
-    lo, hi, g = 0.5, 1.0, (math.sqrt(5) - 1) / 2
-    for _ in range(80):
-        a, b = hi - g * (hi - lo), lo + g * (hi - lo)
-        if loss(a) <= loss(b):
-            hi = b
+    def slope(eta: float) -> float:
+        terms = []
+        for r in multi:
+            n = r["gpus"]
+            k = math.log2(n)
+            serial, denoise = split_seconds(tm, r["features"])
+            speed = tm.gpu_speed(r["gpu"])
+            s = (tm.t0 + (serial - tm.t0) / n + denoise / (n * eta ** k)) / speed
+            ds = -k * denoise / (n * eta ** (k + 1)) / speed
+            terms.append(2.0 * math.log(s / r["seconds"]) * ds / s)
+        return math.fsum(terms)
+
+    lo, hi = 0.5, 1.0
+    if slope(hi) <= 0:
+        return hi
+    if slope(lo) >= 0:
+        return lo
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if mid in (lo, hi):
+            break
+        if slope(mid) > 0:
+            hi = mid
         else:
-            lo = a
+            lo = mid
     return (lo + hi) / 2
 
 

@@ -67,15 +67,22 @@ function field(p, value) {
 function form(spec) {
   const f = el("form", { class: "live-form", "aria-label": "Assumptions" });
   f.addEventListener("submit", (e) => e.preventDefault());
-  for (const g of spec.groups) {
-    const fs = el("fieldset", { id: g.id }, el("legend", { text: g.title }));
+  f.addEventListener("click", (e) => {  // "also uses" links: open the group that holds the field
+    const a = e.target.closest("a[href^='#live-']");
+    const target = a && document.getElementById(a.getAttribute("href").slice(1));
+    if (target) target.closest("details").open = true;
+  });
+  const wanted = window.location.hash.slice(1);
+  spec.groups.forEach((g, i) => {
+    const fs = el("fieldset", {}, el("legend", { class: "visually-hidden", text: g.title }));
     if (g.shared.length) {
       fs.append(el("p", { class: "live-help" }, "Also uses, set above: ",
                    ...g.shared.flatMap((n, i) => [i ? ", " : "", el("a", { href: "#live-" + n }, el("code", { text: n }))])));
     }
     for (const name of g.params) fs.append(field(spec.params[name], spec.values[name]));
-    f.append(fs);
-  }
+    const open = wanted ? wanted === g.id : i === 0;
+    f.append(el("details", { id: g.id, open }, el("summary", { text: `${g.title} (${g.params.length})` }), fs));
+  });
   return f;
 }
 
@@ -124,7 +131,7 @@ function query() {
 
 function texts(spec, form) {
   const out = {};
-  for (const name of Object.keys(spec.params)) out[name] = form.elements[name].value;
+  for (const g of spec.groups) for (const name of g.params) out[name] = form.elements[name].value;  // form order
   return out;
 }
 
@@ -182,6 +189,8 @@ async function main() {
   const actions = el("div", { class: "live-actions" }, copy, download);
   root.append(error, f, actions, command, el("h2", { text: "Results" }), resultsTable(spec),
               el("h2", { text: "The article's claims" }), claimsTable());
+  const target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+  if (target) target.scrollIntoView();
   const progress = el("progress", { max: "1", value: "0", "aria-label": "Loading Python" });
   root.querySelector(".live-status").after(progress);
 
