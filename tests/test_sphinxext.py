@@ -19,14 +19,14 @@ def _entry(key, authors, year, title="t"):
 
 
 def test_author_year_labels_as_the_text_cites():
-    """Hand-written labels of sphinxcontrib-bibtex's author_year citations: one, two, three
-    authors, ``and others``, a braced organisation."""
+    """Hand-written labels as sphinxcontrib-bibtex's author_year citations print them (seen in the
+    built chapters): one, two, three authors, ``and others``, a braced organisation."""
     from sorabook.book.sphinxext import author_year_label
 
     assert author_year_label(_entry("a", ["Plappert, Matthias"], "2024")) == "Plappert, 2024"
     assert author_year_label(_entry("b", ["Peebles, William", "Xie, Saining"], "2023")) == "Peebles and Xie, 2023"
     assert author_year_label(_entry("c", ["Brooks, Tim", "Peebles, Bill", "Holmes, C"], "2024")) == "Brooks et al., 2024"
-    assert author_year_label(_entry("d", ["Dubey, A", "others"], "2024")) == "Dubey et al., 2024"
+    assert author_year_label(_entry("d", ["Dubey, A", "others"], "2024")) == "Dubey and others, 2024"
     assert author_year_label(_entry("e", ["{OpenAI}"], "2025")) == "OpenAI, 2025"
 
 

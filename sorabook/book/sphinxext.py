@@ -38,13 +38,11 @@ def author_year_label(entry) -> str:
     """The label of a bibliography entry as the text cites it (``bibtex_reference_style:
     author_year``): ``Plappert, 2024``, ``Peebles and Xie, 2023``, ``Brooks et al., 2024``.
 
-    Authors, else editors, by last name (with von part; ``and others`` counts as more); the
-    year, or ``n.d.``.
+    Authors, else editors, by last name (with von part); ``X and others`` in the ``.bib`` stays
+    "X and others", as the text's citations print it; the year, or ``n.d.``.
     """
     persons = entry.persons.get("author") or entry.persons.get("editor") or []
     names = [_plain(" ".join(p.prelast_names + p.last_names)) for p in persons]
-    if names[1:] and names[-1] == "others":  # "X and others" in the .bib
-        names = [names[0], "", ""]
     if not names:
         who = _plain(entry.fields.get("key", entry.key))
     elif len(names) == 1:
