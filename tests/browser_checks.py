@@ -176,7 +176,7 @@ _MATH_JS = """async () => {
 # "{glue" surviving in the page means a value that was never pasted.
 _GLUE_JS = """() => {
   const out = [];
-  const text = document.body.innerText;
+  const text = document.body.textContent;  // collapsed boxes (provenance, parameters) too
   let i = text.indexOf("{glue");
   if (i >= 0) out.push("unresolved: " + text.slice(i, i + 60));
   const pasted = document.querySelectorAll(".pasted-text, .pasted-inline");
@@ -188,6 +188,45 @@ _GLUE_JS = """() => {
 
 _SIDEBAR_JS = """() => Array.from(document.querySelectorAll("nav.bd-docs-nav a[href]"),
                                   a => a.href.split("#")[0])"""
+
+
+# Sideways scrolling and clipping: the page must be no wider than the viewport, and no element
+# of the page's content may hide what overflows it (overflow hidden or clip) unless it scrolls.
+# MathJax's assistive MathML is clipped on purpose (it is for screen readers only).
+_OVERFLOW_JS = """() => {
+  const out = [];
+  const vw = document.documentElement.clientWidth;
+  const sw = document.documentElement.scrollWidth;
+  if (sw > vw) out.push(`page scrolls sideways: ${sw} px wide in a ${vw} px viewport`);
+  const name = el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+    + Array.from(el.classList).slice(0, 3).map(c => "." + c).join("");
+  for (const el of document.querySelectorAll("body *")) {
+    if (el.closest("mjx-assistive-mml, .sr-only, .visually-hidden")) continue;
+    if (el.tagName.startsWith("MJX-") && el.tagName !== "MJX-CONTAINER") continue;  // MathJax's own glyph boxes
+    if (el.scrollWidth <= el.clientWidth + 1 || el.clientWidth === 0) continue;
+    const cs = getComputedStyle(el);
+    if (!/hidden|clip/.test(cs.overflowX) || cs.visibility === "hidden") continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    const text = (el.innerText || el.textContent || "").trim().replace(/\\s+/g, " ").slice(0, 50);
+    out.push(`${name(el)} clips ${el.scrollWidth - el.clientWidth} px of ${el.scrollWidth}: ${text}`);
+  }
+  return out;
+}"""
+
+
+def overflow(browser, base_url: str, path: str, viewport) -> list[str]:
+    """What of ``path`` at ``viewport`` scrolls sideways or is clipped (see ``_OVERFLOW_JS``);
+    formulas are typeset and images decoded first."""
+    context = browser.new_context(viewport=viewport)
+    try:
+        page = context.new_page()
+        open_page(page, urljoin(base_url, path))
+        page.evaluate(_MATH_JS)
+        page.evaluate(_IMAGES_JS)
+        return page.evaluate(_OVERFLOW_JS)
+    finally:
+        context.close()
 
 
 def run_axe(page) -> list[str]:
@@ -315,3 +354,165 @@ def pdf_text(pdf: Path) -> tuple[int, str]:
 
     reader = PdfReader(str(pdf))
     return len(reader.pages), "\n".join(p.extract_text() or "" for p in reader.pages)
+
+
+# --- the reader's first screen: sidebar toggle, header, provenance box, title -------------------
+
+_SHOWN_JS = """el => { const r = el.getBoundingClientRect(); const cs = getComputedStyle(el);
+  return r.width > 0 && r.height > 0 && cs.visibility !== "hidden" && cs.display !== "none"; }"""
+
+# A link a reader can use: laid out, inside the viewport's width, and the element at its centre
+# (after scrolling it into view) is the link itself, not something covering it.
+_REACHABLE_JS = """(hrefs) => hrefs.filter(href => {
+  const a = Array.from(document.querySelectorAll("nav.bd-docs-nav a[href]")).find(a => a.href.split("#")[0] === href);
+  if (!a) return false;
+  a.scrollIntoView({block: "center"});
+  const r = a.getBoundingClientRect(), cs = getComputedStyle(a);
+  if (r.width === 0 || r.height === 0 || cs.visibility === "hidden" || r.left < 0 || r.right > innerWidth) return false;
+  const hit = document.elementFromPoint(r.left + Math.min(r.width / 2, 20), r.top + r.height / 2);
+  return !!hit && (hit === a || a.contains(hit));
+})"""
+
+
+def sidebar_toggle(browser, base_url: str, path: str, hrefs: list[str], viewport) -> dict:
+    """Open ``path`` at ``viewport``, note which of ``hrefs`` the sidebar shows usably, click the
+    visible sidebar toggle (``.primary-toggle``) and note again. Returns ``toggles`` (how many
+    are visible), ``before`` and ``after`` (the usable links)."""
+    context = browser.new_context(viewport=viewport)
+    try:
+        page = context.new_page()
+        open_page(page, urljoin(base_url, path))
+        toggles = page.locator(".primary-toggle:visible")
+        out = {"toggles": toggles.count(), "before": page.evaluate(_REACHABLE_JS, hrefs), "after": []}
+        if out["toggles"]:
+            page.evaluate("() => window.scrollTo(0, 0)")
+            toggles.first.click()
+            page.wait_for_timeout(400)  # the theme's dialog or collapse
+            out["after"] = page.evaluate(_REACHABLE_JS, hrefs)
+        return out
+    finally:
+        context.close()
+
+
+_HEADER_JS = """() => {
+  const shown = """ + _SHOWN_JS + """;
+  const searches = Array.from(document.querySelectorAll(".search-button__button, form.bd-search")).filter(shown);
+  // a bar across the page whose only visible controls are search fields (or none)
+  const bars = Array.from(document.querySelectorAll("header, .bd-header")).filter(shown).filter(h =>
+    Array.from(h.querySelectorAll("a, button, input")).filter(shown).every(c => c.closest(".search-button__button, form.bd-search")))
+    .map(h => `${h.tagName.toLowerCase()}#${h.id} (${Math.round(h.getBoundingClientRect().height)} px)`);
+  return {searches: searches.length, empty_bars: bars};
+}"""
+
+
+def header(browser, base_url: str, path: str, viewport) -> dict:
+    """The visible search fields (``searches``) and header bars holding nothing but search
+    fields (``empty_bars``) of ``path`` at ``viewport``."""
+    context = browser.new_context(viewport=viewport)
+    try:
+        page = context.new_page()
+        open_page(page, urljoin(base_url, path))
+        return page.evaluate(_HEADER_JS)
+    finally:
+        context.close()
+
+
+def provenance(browser, base_url: str, path: str, viewport) -> dict:
+    """The provenance box of a chapter at ``viewport``: its height closed (``height``) and its
+    full text (``text``), then its height and whether the full parameters hash is shown once a
+    reader clicks its summary (``open_height``, ``open_text``)."""
+    context = browser.new_context(viewport=viewport)
+    try:
+        page = context.new_page()
+        open_page(page, urljoin(base_url, path))
+        box = page.locator(".sorabook-provenance").first
+        out = {"height": box.bounding_box()["height"], "text": box.text_content(), "viewport": page.viewport_size}
+        page.locator(".sorabook-provenance summary, .sorabook-provenance .admonition-title").first.click()
+        out["open_height"] = box.bounding_box()["height"]
+        out["open_text"] = box.inner_text()
+        return out
+    finally:
+        context.close()
+
+
+# --- figures: the size of their text as the reader's screen shows it -----------------------------
+
+# Matplotlib's SVG (svg.fonttype "path") draws each text as glyph paths in a <g id="text_N">
+# that starts with the text as a comment and scales the glyphs by font size / 100 (points,
+# the viewBox's unit). Shown text size in CSS px = points x rendered width / viewBox width.
+_FIGURE_TEXT_JS = """async () => {
+  const out = [];
+  for (const img of Array.from(document.querySelectorAll("article img"))) {
+    const src = img.currentSrc || img.src;
+    if (!/\\.svg([?#]|$)/.test(src)) continue;
+    const svg = new DOMParser().parseFromString(await (await fetch(src)).text(), "image/svg+xml").documentElement;
+    const box = (svg.getAttribute("viewBox") || "").split(/[\\s,]+/).map(Number);
+    const shown = img.getBoundingClientRect().width;
+    const texts = [];
+    for (const g of Array.from(svg.querySelectorAll('g[id^="text_"]'))) {
+      const note = Array.from(g.childNodes).find(n => n.nodeType === 8);
+      const m = /scale\\(([0-9.]+) -[0-9.]+\\)/.exec(g.innerHTML);
+      if (!note || !m || !note.textContent.trim()) continue;
+      texts.push({text: note.textContent.trim(), px: +(parseFloat(m[1]) * 100 * shown / box[2]).toFixed(2)});
+    }
+    out.push({src: src.split("/").pop(), shown_px: shown, natural_px: box[2] * 4 / 3, texts});
+  }
+  return out;
+}"""
+
+#: Matplotlib's offset text ("1e25", "×10²⁵") in a figure: the unit left to a corner of the axis.
+OFFSET_TEXT = re.compile(r"^[-+−]?(\d+(\.\d+)?e[-+−]?\d+|×\s*10[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+|\$\\times\\mathdefault\{10\^\{-?\d+\}\}.*)$")
+
+
+def figure_text(browser, base_url: str, path: str, viewport) -> list[dict]:
+    """Every SVG figure of ``path`` at ``viewport``: its file, shown and natural width, and each
+    text with its shown size in CSS px."""
+    context = browser.new_context(viewport=viewport)
+    try:
+        page = context.new_page()
+        open_page(page, urljoin(base_url, path))
+        page.evaluate(_IMAGES_JS)
+        return page.evaluate(_FIGURE_TEXT_JS)
+    finally:
+        context.close()
+
+
+# --- print ----------------------------------------------------------------------------------------
+
+#: A4 at 96 px per inch: the width Chromium lays a printed page out at (Playwright's page.pdf has no margins).
+A4_PX = {"width": 794, "height": 1123}
+
+_PRINT_LAYOUT_JS = """() => ({
+  headings: Array.from(document.querySelectorAll("article :is(h1, h2, h3, h4)"),
+                       h => h.textContent.replace(/#/g, "").trim()).filter(Boolean),
+  wide: Array.from(document.querySelectorAll("article table")).filter(t => {
+      const box = t.closest(".pst-scrollable-table-container") || t.parentElement;
+      const article = document.querySelector("article").getBoundingClientRect();
+      return t.getBoundingClientRect().right > article.right + 1 || box.scrollWidth > box.clientWidth + 1;
+    }).map(t => (t.querySelector("caption") || t).textContent.trim().slice(0, 60)),
+})"""
+
+
+def print_layout(browser, base_url: str, path: str, out: Path) -> dict:
+    """Print ``path`` to ``out`` (as :func:`print_pdf`) and return, laid out for print at A4's
+    width, its headings (``headings``) and the tables wider than the printed column (``wide``)."""
+    context = browser.new_context(viewport=A4_PX)
+    try:
+        page = context.new_page()
+        open_page(page, urljoin(base_url, path))
+        page.evaluate(_MATH_JS)
+        page.emulate_media(media="print")
+        page.evaluate(_IMAGES_JS)
+        layout = page.evaluate(_PRINT_LAYOUT_JS)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        page.pdf(path=str(out), format="A4", print_background=True)
+        return layout
+    finally:
+        context.close()
+
+
+def pdf_pages(pdf: Path) -> list[list[str]]:
+    """The non-empty text lines of each page of a PDF (pypdf)."""
+    from pypdf import PdfReader
+
+    return [[ln.strip() for ln in (p.extract_text() or "").splitlines() if ln.strip()] for p in PdfReader(str(pdf)).pages]

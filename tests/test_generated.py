@@ -167,13 +167,16 @@ def hostile_prov(tmp_path):
 
 
 def test_provenance_box_shape(hostile_prov):
-    """Contract of ``provenance_box``: one note admonition, each changed parameter as inline code with
+    """Contract of ``provenance_box``: one collapsed ``<details>`` whose summary line names the
+    scenario and the hash's first 8 digits; inside, each changed parameter as inline code with
     its value, the hash, the version, the commit (or "not a git checkout")."""
     box = generated.provenance_box(hostile_prov)
     lines = box.splitlines()
-    assert lines[0] == ":::{admonition} Provenance of this page"
-    assert lines[1] == ":class: note sorabook-provenance"
-    assert box.endswith(":::\n")
+    assert lines[0] == '<details class="sorabook-provenance">'
+    assert lines[1].startswith('<summary><span class="sorabook-provenance-title">Provenance of this page</span>: '
+                               "scenario <code>custom</code>, parameters <code>")
+    assert f"<code>{hostile_prov['parameters_sha256'][:8]}</code>&hellip;</summary>" in lines[1]
+    assert box.endswith("</details>\n")
     assert "`diffusion_steps` = 50" in box
     assert f"`tiktok_ai_share` = {escape(format_value(0.25))}" in box
     assert f"- **Parameters sha256:** `{hostile_prov['parameters_sha256']}`" in box
@@ -187,12 +190,13 @@ def test_provenance_box_escapes_a_hostile_description(hostile_prov):
     HTML (but the time stamp's ``<time>`` element), role, pipe or emphasis character."""
     box = generated.provenance_box(hostile_prov)
     lines = box.splitlines()
-    assert [ln for ln in lines if ln.startswith(":::")] == [":::{admonition} Provenance of this page", ":::"]
-    assert not [ln for ln in lines if ln.startswith("#")]
+    assert [ln for ln in lines if ln.startswith("<")] == [lines[0], lines[1], "</details>"]
+    assert not [ln for ln in lines if ln.startswith("#") or ln.startswith(":::")]
     (line,) = [ln for ln in lines if ln.startswith("- **Scenario:**")]
     assert line == f"- **Scenario:** `custom`: {escape(HOSTILE)}"
-    # no HTML tag can open anywhere in the box but the build's own time stamp (generated.stamp)
-    assert _unescaped(box.replace(generated.stamp(hostile_prov["built"]), ""), "<>") == []
+    # no HTML tag can open anywhere in the box but the box's own and the time stamp (generated.stamp)
+    inside = "\n".join(lines[2:-1]).replace(generated.stamp(hostile_prov["built"]), "")
+    assert _unescaped(inside, "<>") == []
     described = line.removeprefix("- **Scenario:** `custom`: ")
     assert _unescaped(described, "<>`{}|*[]$#") == []
     (changed,) = [ln for ln in lines if ln.startswith("- **Parameters that differ")]
@@ -213,6 +217,7 @@ def test_provenance_box_scenario_name_is_inline_code():
             "version": "0.0", "git_commit": "abc+dirty", "built": "2024-03-01 00:00 UTC"}
     box = generated.provenance_box(prov)
     assert "- **Scenario:** `a'b`: d" in box
+    assert "scenario <code>a`b</code>" in box  # the summary is HTML: escaped there, the backtick kept
     assert "git commit `abc+dirty`" in box
 
 

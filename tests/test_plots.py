@@ -5,7 +5,8 @@ Every public figure function is drawn with small inputs shaped as its chapter pa
 under the book's style (:func:`plots.use`), on the Agg backend, and checked against the style
 guide's figure rules (``/work/shared/style.md``, "Books"): no ``ax.set_title`` (the caption is in
 the cell metadata), lowercase axis labels with units, log axes labelled in plain Unicode
-(``power_label``, no mathtext), and no text below 8 pt.
+(``power_label``, no mathtext), no text below 9 pt, none below 9 CSS px on a 390 px phone and no
+offset text ("1e25").
 """
 
 from __future__ import annotations
@@ -24,13 +25,16 @@ from matplotlib import scale  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
-from sorabook.book import plots  # noqa: E402
+from sorabook.book import plots, style  # noqa: E402
 
 #: Names ``plots.__all__`` may list that are not figures (the style's, re-exported).
-HELPERS = {"COLORS", "figure", "power_label", "use"}
+HELPERS = {"COLORS", "STEP_LABELS", "figure", "power_label", "step_label", "use"}
 
 #: The smallest text a figure may carry (points).
-MIN_POINTS = 8
+MIN_POINTS = 9
+
+#: The smallest text a reader on a 390 px phone can read (CSS px), the issue's rule.
+MIN_PHONE_PX = 9
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -305,12 +309,90 @@ def test_axis_labels_lowercase(drawn):
             assert "$" not in label
 
 
-def test_text_at_least_8_points(drawn):
+def test_text_at_least_9_points(drawn):
     """Legibility at the book's column width: no text (labels, ticks, legends, annotations) below
-    8 pt."""
+    9 pt."""
     case, fig = drawn
     small = [(t.get_text(), t.get_fontsize()) for t in _texts(fig) if t.get_fontsize() < MIN_POINTS]
     assert small == [], f"{case}: text below {MIN_POINTS} pt: {small[:5]}"
+
+
+def test_text_readable_on_a_phone(drawn):
+    """The issue's rule: every text at least 9 CSS px when the figure is shown in a 390 px phone's
+    column (342 px; a figure is never shown wider than its 96 px per inch). Waterfall labels were
+    5-6 px (8 pt in a 6.4 in figure)."""
+    case, fig = drawn
+    width = fig.get_figwidth()
+    small = [(t.get_text(), round(style.shown_px(t.get_fontsize(), width), 1)) for t in _texts(fig)
+             if style.shown_px(t.get_fontsize(), width) < MIN_PHONE_PX]
+    assert small == [], f"{case}: {width} in wide, text below {MIN_PHONE_PX} px on a phone: {small[:5]}"
+
+
+def test_shown_px_by_hand():
+    """Hand: 9 pt in a 4.6 in figure (441.6 px) in a 342 px column: 9 x 4/3 x 342 / 441.6 = 9.29 px;
+    8 pt in 6.4 in: 8 x 4/3 x 342 / 614.4 = 5.94 px (the old waterfalls, as measured in the browser);
+    9 pt in a figure narrower than the column: 12 px."""
+    assert style.shown_px(9, 4.6) == pytest.approx(9.2935, rel=1e-4)
+    assert style.shown_px(8, 6.4) == pytest.approx(5.9375, rel=1e-4)
+    assert style.shown_px(9, 3.0) == pytest.approx(12.0)
+
+
+def test_no_text_runs_off_the_figure(drawn):
+    """Everything drawn lies inside the figure: a long label or a legend placed outside the axes
+    was cut at the figure's edge (Matplotlib's tight box of what is drawn, against the figure)."""
+    case, fig = drawn
+    renderer = fig.canvas.get_renderer()
+    tight = fig.get_tightbbox(renderer)  # inches
+    width, height = fig.get_size_inches()
+    tol = 0.02
+    inside = tight.x0 >= -tol and tight.y0 >= -tol and tight.x1 <= width + tol and tight.y1 <= height + tol
+    def off(t) -> bool:
+        e = t.get_window_extent(renderer)
+        return e.x0 < -1 or e.y0 < -1 or e.x1 > fig.bbox.x1 + 1 or e.y1 > fig.bbox.y1 + 1
+
+    cut = [t.get_text() for t in _texts(fig) if off(t) and not t.get_text()[:1].isdigit()]  # tick labels off view too
+    assert inside, f"{case}: drawn {tight.bounds} in a {width}x{height} in figure; cut: {cut[:5]}"
+
+
+def test_no_offset_text(drawn):
+    """No axis shows Matplotlib's offset or multiplier ("1e25") instead of naming its unit."""
+    case, fig = drawn
+    offsets = [axis.get_offset_text().get_text() for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)
+               if axis.get_offset_text().get_visible() and axis.get_offset_text().get_text().strip()]
+    assert offsets == [], f"{case}: offset text {offsets}"
+
+
+def test_break_even_names_its_unit():
+    """Chapter 4's compute axis (about 10²⁵ FLOP): the power of ten is in the label, not an offset."""
+    minutes = np.linspace(0.0, 5e6, 21)
+    fig = plots.break_even(minutes, minutes * 1e19, 1e25, 4e25, 1e6, 4e6)
+    try:
+        fig.canvas.draw()
+        assert fig.axes[0].get_ylabel() == "cumulative compute (10²⁵ FLOP)"
+        assert fig.axes[0].yaxis.get_offset_text().get_text() == ""
+    finally:
+        plt.close(fig)
+
+
+def test_waterfall_bars_are_named_in_words():
+    """Chapter 7: the y labels are phrases, not the corrections' keys (``flops_per_mac``); every
+    correction of the shipped corrected scenario has a phrase."""
+    from sorabook.results import corrections
+
+    keys = [key for key, _ in corrections.steps(corrections.corrected_values())]
+    assert keys and not [k for k in keys if k not in plots.STEP_LABELS]
+    assert all("_" not in plots.step_label(k) for k in keys)
+    assert plots.step_label("some_new_key") == "some new key"
+    walks = {"video-minutes-per-h100-hour": [{"step": "article", "value": 5.0, "factor": 1.0},
+                                             {"step": "flops_per_mac", "value": 2.5, "factor": 0.5},
+                                             {"step": "cfg_passes", "value": 1.25, "factor": 0.5}]}
+    fig = plots.correction_waterfalls(walks, {"video-minutes-per-h100-hour": "minutes of video per H100-hour"})
+    try:
+        fig.canvas.draw()
+        names = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+        assert "2 FLOPs per multiply-add" in names and not [n for n in names if "_" in n]
+    finally:
+        plt.close(fig)
 
 
 def test_log_axes_labelled_in_plain_text(drawn):

@@ -46,13 +46,24 @@ def stamp(built: str) -> str:
 
 
 def provenance_box(prov: Mapping) -> str:
-    """The box at the top of every chapter page: what this page was computed with."""
+    """The box at the top of every chapter page: what this page was computed with.
+
+    A collapsed ``<details>`` element (no script needed): its one-line summary names the scenario and
+    the start of the parameters' hash, the list inside holds the rest. Printed, it is open
+    (``book/_static/sorabook.css``).
+    """
+    import html
+
     diffs = prov["differences"]
     changed = ", ".join(f"{code(k)} = {escape(_value(v))}" for k, v in diffs.items()) or "none"
     commit = prov.get("git_commit") or "not a git checkout"
+    scenario = html.escape(" ".join(str(prov["scenario"]).split()))
+    summary = (f'<summary><span class="sorabook-provenance-title">{PROVENANCE_TITLE}</span>: scenario '
+               f'<code>{scenario}</code>, parameters '
+               f'<code>{html.escape(str(prov["parameters_sha256"])[:8])}</code>&hellip;</summary>')
     return "\n".join([
-        ":::{admonition} Provenance of this page",
-        ":class: note sorabook-provenance",
+        '<details class="sorabook-provenance">',
+        summary,
         "",
         f"- **Scenario:** {code(prov['scenario'])}: {escape(prov['description'])}",
         f"- **Parameters that differ from the article's:** {changed}",
@@ -61,9 +72,14 @@ def provenance_box(prov: Mapping) -> str:
         f"on {stamp(prov['built'])}",
         "- The collapsed *injected parameters* cell under **Inputs** holds every value this chapter ran with; "
         "{doc}`/book/results` lists every result of this build and {doc}`/book/rerun` how to re-run it.",
-        ":::",
+        "",
+        "</details>",
         "",
     ])
+
+
+#: The provenance box's title, the first words of its summary line.
+PROVENANCE_TITLE = "Provenance of this page"
 
 
 def evidence_section(tables: Mapping[str, list] | None = None) -> str:

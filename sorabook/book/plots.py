@@ -7,6 +7,7 @@ from __future__ import annotations
 
 __all__ = [
     "COLORS",
+    "STEP_LABELS",
     "power_label",
     "autoencoder_tokens",
     "break_even",
@@ -14,6 +15,7 @@ __all__ = [
     "compute_vs_length",
     "correction_waterfalls",
     "cost_per_second",
+    "step_label",
     "dit_scaling",
     "figure",
     "fleet_vs_share",
@@ -26,13 +28,14 @@ __all__ = [
     "use",
 ]
 
-from sorabook.book.style import COLORS, figure, no_labels as _no_labels, power_label, thousands as _thousands, use
+from sorabook.book.style import (COLORS, MAX_WIDTH_IN as _W, MIN_POINTS, figure, no_labels as _no_labels, power_label,
+                                 thousands as _thousands, use)
 from sorabook.results.specs import format_value
 
 
 def autoencoder_tokens(rows, article_tokens):
     """Chapter 1: horizontal bars of tokens per clip for each autoencoder, log scale."""
-    fig, ax = figure(figsize=(6.4, 3.8))
+    fig, ax = figure(figsize=(_W, 3.4))
     names = [r["autoencoder"] for r in rows][::-1]
     tokens = [r["tokens"] for r in rows][::-1]
     ax.barh(names, tokens, color=COLORS[0])
@@ -52,7 +55,7 @@ def dit_scaling(rows, table_rows, share_curves):
     :func:`sorabook.dit.reproduce_table4` (the 256x256 rows are drawn), ``share_curves`` maps a
     size name to ``(tokens, share)`` arrays.
     """
-    fig, (ax, bx) = figure(ncols=2, figsize=(7.6, 3.6))
+    fig, (ax, bx) = figure(nrows=2, figsize=(_W, 6.4))
     sizes = list(dict.fromkeys(r["size"] for r in rows))
     for i, size in enumerate(sizes):
         mine = [r for r in rows if r["size"] == size]
@@ -60,7 +63,7 @@ def dit_scaling(rows, table_rows, share_curves):
                 label=f"DiT-{size}")
         for r in mine:
             ax.annotate(f"/{r['patch_size']}", (r["params"] / 1e6, r["gmacs"]), textcoords="offset points",
-                        xytext=(5, -3), fontsize=8, color=COLORS[i])
+                        xytext=(5, -3), fontsize=MIN_POINTS, color=COLORS[i])
     paper = [t for t in table_rows if t["image_size"] == 256]
     ax.plot([t["params_paper_m"] for t in paper], [t["gflops_paper"] for t in paper], "x", color="black",
             markersize=5, label="Table 4 (paper)")
@@ -75,13 +78,13 @@ def dit_scaling(rows, table_rows, share_curves):
     ax.set_xlim(20, 1200)
     ax.set_xlabel("parameters (millions)")
     ax.set_ylabel("forward Gflops per image, 256x256")
-    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    ax.legend(frameon=False, fontsize=MIN_POINTS, loc="upper left")
     for i, (size, (tokens, share)) in enumerate(share_curves.items()):
         bx.plot(tokens, [100 * s for s in share], color=COLORS[i], label=f"DiT-{size}")
     bx.set_xscale("log")
     bx.set_xlabel("tokens per sample")
     bx.set_ylabel("attention products, % of compute")
-    bx.legend(frameon=False, fontsize=8, loc="upper left")
+    bx.legend(frameon=False, fontsize=MIN_POINTS, loc="upper left")
     return fig
 
 
@@ -93,7 +96,7 @@ def training_factors(chains):
     """
     import numpy as np
 
-    fig, ax = figure(figsize=(6.4, 3.6))
+    fig, ax = figure(figsize=(_W, 3.4))
     n = len(chains)
     width = 0.8 / n
     for i, (label, rows) in enumerate(chains.items()):
@@ -105,10 +108,10 @@ def training_factors(chains):
                label=label)
         for xi, r in zip(x[1:], rows[1:]):
             ax.annotate(f"x{r['factor']:g}", (xi, r["flops"]), textcoords="offset points", xytext=(0, 2),
-                        ha="center", fontsize=8)
+                        ha="center", fontsize=MIN_POINTS)
     ax.set_yscale("log")
     ax.set_xticks(range(len(next(iter(chains.values())))))
-    ax.set_xticklabels([r["step"].replace(" on the ", "\non the ") for r in next(iter(chains.values()))], fontsize=8)
+    ax.set_xticklabels([r["step"].replace(" on the ", "\non the ") for r in next(iter(chains.values()))], fontsize=MIN_POINTS)
     ax.set_ylabel("training compute (FLOPs)")
     ax.legend(frameon=False, loc="upper left")
     ax.grid(axis="x", visible=False)
@@ -121,18 +124,22 @@ def training_budgets(bars, cluster_line=None):
     ``bars`` are ``(label, months, kind)`` with kind ``"disclosed"`` or ``"estimate"``;
     ``cluster_line`` is an optional ``(label, months)`` drawn as a dashed line.
     """
-    fig, ax = figure(figsize=(6.4, 3.6))
+    fig, ax = figure(figsize=(_W, 3.4))
     labels = [b[0] for b in bars][::-1]
     values = [b[1] for b in bars][::-1]
     colors = [COLORS[0] if b[2] == "disclosed" else COLORS[1] for b in bars][::-1]
     ax.barh(labels, values, color=colors)
+    # Each value label on a white ground above the cluster line, so that the line never runs
+    # through a number; the line's legend sits above the axes, clear of the bars.
     for y, v in enumerate(values):
-        ax.annotate(f"{v:,.0f}", (v, y), textcoords="offset points", xytext=(3, -3), fontsize=8)
+        ax.annotate(f"{v:,.0f}", (v, y), textcoords="offset points", xytext=(3, 0), va="center", fontsize=MIN_POINTS,
+                    zorder=4, bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none"})
     if cluster_line is not None:
-        ax.axvline(cluster_line[1], color=COLORS[2], linestyle="--", label=cluster_line[0])
-        ax.legend(frameon=False, loc="upper right", fontsize=8)
+        ax.axvline(cluster_line[1], color=COLORS[2], linestyle="--", label=cluster_line[0], zorder=1)
+        _legend_above(ax)
     ax.set_xscale("log")
-    ax.set_xlabel("GPU-months (H100 equivalent, 30-day months)")
+    ax.set_xlim(min(values) / 3, max(values) * 6)  # room for the last value label
+    ax.set_xlabel("GPU-months (H100 equivalent,\n30-day months)")
     ax.grid(axis="y", visible=False)
     return fig
 
@@ -144,33 +151,57 @@ def break_even(minutes, inference_flops, train_flops_low, train_flops_high, minu
     compute is drawn flat at its conservative and optimistic estimates, and each
     break-even is marked where the line crosses them.
     """
+    import math
+
+    top = max(float(max(inference_flops)), train_flops_low, train_flops_high)
+    power = int(math.floor(math.log10(top))) if top > 0 else 0
+    unit = 10.0 ** power
     fig, ax = figure()
-    ax.plot(minutes / 1e6, inference_flops, color=COLORS[0], label="cumulative inference")
+    ax.plot(minutes / 1e6, inference_flops / unit, color=COLORS[0], label="cumulative inference")
     for flops, be, color, name in ((train_flops_low, minutes_low, COLORS[1], "conservative"),
                                    (train_flops_high, minutes_high, COLORS[2], "optimistic")):
-        ax.axhline(flops, color=color, linestyle="--", label=f"training, {name}")
-        ax.plot([be / 1e6], [flops], "o", color=color)
-        ax.annotate(f"{be / 1e6:.1f}M min", (be / 1e6, flops), textcoords="offset points", xytext=(6, -12),
+        ax.axhline(flops / unit, color=color, linestyle="--", label=f"training, {name}")
+        ax.plot([be / 1e6], [flops / unit], "o", color=color)
+        ax.annotate(f"{be / 1e6:.1f}M min", (be / 1e6, flops / unit), textcoords="offset points", xytext=(6, -12),
                     color=color)
     ax.set_xlabel("minutes of video generated (millions)")
-    ax.set_ylabel("cumulative compute (FLOP)")
+    ax.set_ylabel(f"cumulative compute ({_power_of_ten(power)} FLOP)")
     ax.set_xlim(0, float(minutes[-1]) / 1e6)
     ax.set_ylim(0, None)
     ax.legend(loc="lower right", frameon=False)
     return fig
 
 
+def _legend_above(ax, width: int = 44, ncols: int = 1) -> None:
+    """The axes' legend above it, right-aligned (it may reach over the y labels), off the data; each
+    entry wrapped at ``width`` characters so that it stays inside a figure of the book's width."""
+    import textwrap
+
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles, [textwrap.fill(label, width) for label in labels], loc="lower right",
+              bbox_to_anchor=(1.0, 1.0), ncols=ncols, frameon=False, fontsize=MIN_POINTS)
+
+
+def _power_of_ten(power: int) -> str:
+    """``10²⁵`` for 25: a unit for an axis label, in the log axes' plain-text style."""
+    return "10" + str(power).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+
+
 def per_output(labels, flops, ylabel="compute per output (FLOP)"):
+    import textwrap
+
     """Chapter 4: compute per output of each model, log scale (the article's comparison chart).
 
     ``ylabel`` names the unit of ``flops`` (chapter 4 draws every output in floating-point
     operations and says so)."""
+    import textwrap
+
     fig, ax = figure()
     names = [label.replace(", ", "\n") for label in labels]
     bars = ax.bar(names, flops, color=[COLORS[i % len(COLORS)] for i in range(len(labels))])
     ax.set_yscale("log")
     ax.set_ylim(min(flops) / 10, max(flops) * 10)
-    ax.set_ylabel(ylabel)
+    ax.set_ylabel(textwrap.fill(ylabel, 34))  # a long unit on two lines, inside the figure's height
     ax.grid(axis="x", visible=False)
     for bar, value in zip(bars, flops):
         ax.annotate(format_value(value, ".1e"), (bar.get_x() + bar.get_width() / 2, value), ha="center", va="bottom",
@@ -186,7 +217,7 @@ def fleet_waterfall(rows, printed_average=None, printed_peak=None):
     its GPUs, and the peak fleet closes the chart. The article's printed average
     and peak fleets, if given, are drawn as dotted ticks on the two totals.
     """
-    fig, ax = figure(figsize=(6.4, 3.8))
+    fig, ax = figure(figsize=(_W, 3.4))
     demand = [r for r in rows if r["factor"] is None]
     steps = [r for r in rows if r["factor"] is not None]
     labels, x = [], 0
@@ -237,13 +268,13 @@ def fleet_vs_share(shares, peak_gpus, article_share, article_peak, printed_peak=
     ax.yaxis.set_major_formatter(_thousands())
     ax.set_xlim(0, 100)
     ax.set_ylim(0, None)
-    ax.legend(loc="upper left", frameon=False)
+    _legend_above(ax)  # the rising line filled the upper left corner the legend took
     return fig
 
 
 def calibration(names, measured, predicted_calibrated, predicted_published, label_calibrated, label_published):
     """Chapter 6: predicted against measured seconds per video (log-log), with the line of equality."""
-    fig, ax = figure(figsize=(5.6, 4.2))
+    fig, ax = figure(figsize=(_W, 4.2))
     lo = min(min(measured), min(predicted_calibrated), min(predicted_published)) / 2
     hi = max(max(measured), max(predicted_calibrated), max(predicted_published)) * 2
     ax.plot([lo, hi], [lo, hi], color="0.5", linewidth=1, linestyle="--", label="prediction = measurement")
@@ -255,21 +286,21 @@ def calibration(names, measured, predicted_calibrated, predicted_published, labe
         if name not in seen:  # each model named once, at its first run
             seen.append(name)
             ax.annotate(name, (x, y), textcoords="offset points", xytext=(-8, 8 + 12 * (len(seen) % 2)), ha="right",
-                        fontsize=8)
+                        fontsize=MIN_POINTS)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
     ax.set_xlabel("measured seconds per video")
     ax.set_ylabel("predicted seconds per video")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper left", fontsize=MIN_POINTS)
     return fig
 
 
 def cost_per_second(labels, values):
     """Chapter 9: GPU-seconds per second of video by each estimate and each kind of evidence
     (horizontal bars on a log axis, one colour per bar, labelled with its value)."""
-    fig, ax = figure(figsize=(5.6, 0.5 + 0.45 * len(labels)))
+    fig, ax = figure(figsize=(_W, 0.7 + 0.45 * len(labels)))
     ys = range(len(labels))
     ax.barh(ys, values, color=[COLORS[i % len(COLORS)] for i in ys])
     for y, v in zip(ys, values):
@@ -292,7 +323,7 @@ def compute_vs_length(seconds, parts, crossover_seconds=None):
     ax.set_yscale("log")
     ax.set_xlabel("clip length (s)")
     ax.set_ylabel("multiply-accumulates per forward pass")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=MIN_POINTS)
     return fig
 def uncertainty_ecdf(samples, labels, points, printed=None, corrected=None, corrected_points=None):
     """Chapter 8: one empirical CDF panel per output, log x, with the point estimate marked.
@@ -306,7 +337,7 @@ def uncertainty_ecdf(samples, labels, points, printed=None, corrected=None, corr
     import numpy as np
 
     keys = list(samples)
-    fig, axes = figure(nrows=len(keys), ncols=1, figsize=(6.4, 2.1 * len(keys)))
+    fig, axes = figure(nrows=len(keys), ncols=1, figsize=(_W, 2.3 * len(keys)))
     for ax, key in zip(np.atleast_1d(axes), keys):
         values = np.sort(np.asarray(samples[key]))
         step = max(1, len(values) // 2000)  # at most ~2,000 points per curve keeps the SVG small
@@ -326,7 +357,7 @@ def uncertainty_ecdf(samples, labels, points, printed=None, corrected=None, corr
         ax.set_ylim(0, 1)
         ax.set_xlabel(labels[key])
         ax.set_ylabel("share of draws ≤ x")
-    np.atleast_1d(axes)[0].legend(loc="lower left", bbox_to_anchor=(0, 1.02), ncols=2, frameon=False, fontsize=8)
+    _legend_above(np.atleast_1d(axes)[0], width=24, ncols=2)
     return fig
 
 
@@ -340,20 +371,45 @@ def tornado(rows_by_output, labels, top=8):
     import numpy as np
 
     keys = list(rows_by_output)
-    fig, axes = figure(nrows=len(keys), ncols=1, figsize=(6.4, 2.4 * len(keys)))
+    fig, axes = figure(nrows=len(keys), ncols=1, figsize=(_W, 2.4 * len(keys)))
     for ax, key in zip(np.atleast_1d(axes), keys):
         rows = [r for r in rows_by_output[key] if r["swing"] > 0][:top][::-1]
         for i, r in enumerate(rows):
             lo, hi = r["output_low"], r["output_high"]
             ax.barh(i, max(lo, hi) - min(lo, hi), left=min(lo, hi),
                     color=COLORS[0] if hi >= lo else COLORS[1])
-        ax.set_yticks(range(len(rows)), [r["parameter"] for r in rows], fontsize=8)
+        ax.set_yticks(range(len(rows)), [r["parameter"] for r in rows], fontsize=MIN_POINTS)
         if rows:
             ax.axvline(rows[0]["central"], color=COLORS[6], linewidth=0.8)
         ax.set_xscale("log")
         ax.set_xlabel(labels[key])
         ax.grid(axis="y", visible=False)
     return fig
+
+
+#: Chapter 7's waterfall bars in words: a correction's key (a parameter, or a group of
+#: ``sorabook.results.corrections.GROUPS``) -> a short phrase; an unknown key is shown with
+#: spaces for underscores.
+STEP_LABELS = {
+    "flops_per_mac": "2 FLOPs per multiply-add",
+    "cfg_passes": "guidance: 2 passes per step",
+    "diffusion_steps": "sampling steps",
+    "frame size": "frame size",
+    "frame_width": "frame width",
+    "frame_height": "frame height",
+    "temporal_compression": "autoencoder's time compression",
+    "video_seconds": "clip length",
+    "attention": "full 3D attention, layer by layer",
+    "train_count_images": "image half of the training data",
+    "utilisation": "measured utilisation",
+    "train_utilization": "training utilisation",
+    "measured_utilization": "measured utilisation",
+}
+
+
+def step_label(key: str) -> str:
+    """A waterfall bar's name for a reader: :data:`STEP_LABELS`, else the key with spaces."""
+    return STEP_LABELS.get(key, key.replace("_", " "))
 
 
 def correction_waterfalls(walks, labels):
@@ -367,10 +423,10 @@ def correction_waterfalls(walks, labels):
 
     keys = list(walks)
     n = max(len(walks[k]) for k in keys) + 1
-    fig, axes = figure(nrows=len(keys), ncols=1, figsize=(6.4, 0.26 * n * len(keys) + 0.9 * len(keys)))
+    fig, axes = figure(nrows=len(keys), ncols=1, figsize=(_W, 0.24 * n * len(keys) + 0.9 * len(keys)))
     for ax, key in zip(np.atleast_1d(axes), keys):
         rows = walks[key]
-        names = ["article"] + [r["step"] for r in rows[1:]] + ["corrected"]
+        names = ["article"] + [step_label(r["step"]) for r in rows[1:]] + ["corrected"]
         first, last = rows[0]["value"], rows[-1]["value"]
         low = min(r["value"] for r in rows) / 3
         y = list(range(len(names)))[::-1]
@@ -382,9 +438,9 @@ def correction_waterfalls(walks, labels):
             else:
                 ax.barh(pos, abs(b - a), left=min(a, b), color=COLORS[0] if b > a else COLORS[1])
             ax.annotate(f"x{r['factor']:.3g}", (max(a, b), pos), xytext=(3, 0), textcoords="offset points",
-                        va="center", fontsize=8)
+                        va="center", fontsize=MIN_POINTS)
         ax.barh(y[-1], last - low, left=low, color=COLORS[5])
-        ax.set_yticks(y, names, fontsize=8)
+        ax.set_yticks(y, names, fontsize=MIN_POINTS)
         ax.set_xscale("log")
         ax.set_xlim(low, max(r["value"] for r in rows) * 30)
         ax.set_xlabel(labels[key])

@@ -7,15 +7,34 @@ same parameters give byte-identical pages. :mod:`sorabook.book.plots` draws ever
 
 from __future__ import annotations
 
-__all__ = ["COLORS", "figure", "no_labels", "power_label", "thousands", "use"]
+__all__ = ["COLORS", "MAX_WIDTH_IN", "MIN_POINTS", "PHONE_COLUMN_PX", "figure", "no_labels", "power_label",
+           "shown_px", "thousands", "use"]
 
 #: Colour-blind-safe palette (Okabe-Ito), in the order series are drawn.
 COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 
+#: The widest figure (inches). A figure is shown at most at its natural width (96 CSS px per
+#: inch) and scaled down to the column: 358 CSS px on a 390 px phone. Text of ``MIN_POINTS`` in a
+#: figure of this width is then 9 CSS px (9 pt x 4/3 x 342 / 441.6 = 9.3), the least a phone
+#: reader can read; ``tests/test_plots.py`` and the browser tests measure it.
+MAX_WIDTH_IN = 4.6
+
+#: The smallest text of a figure (points) at :data:`MAX_WIDTH_IN`.
+MIN_POINTS = 9
+
+#: The width a 390 px phone shows a figure at (CSS px, measured in Chromium): the viewport less
+#: the theme's margins and the cell's padding.
+PHONE_COLUMN_PX = 342
+
 _RC = {
-    "figure.figsize": (6.4, 3.6),
+    "figure.figsize": (MAX_WIDTH_IN, 3.2),
     "figure.dpi": 100,
     "font.size": 10,
+    "legend.fontsize": MIN_POINTS,
+    "xtick.labelsize": MIN_POINTS,
+    "ytick.labelsize": MIN_POINTS,
+    # No offset or multiplier ("1e25") at an axis's corner: an axis names its unit in its label.
+    "axes.formatter.useoffset": False,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
@@ -93,8 +112,14 @@ def _plain_log_labels() -> None:
         def __call__(self, x, pos=None):
             return power_label(super().__call__(x, pos))
 
+    import matplotlib
+
     class PlainLogScale(scale.LogScale):
         name = "log"
+
+        if matplotlib.__version_info__ >= (3, 11):  # scales without an *axis* argument (3.11 pends it)
+            def __init__(self, *, base=10, subs=None, nonpositive="clip"):
+                super().__init__(base=base, subs=subs, nonpositive=nonpositive)
 
         def set_default_locators_and_formatters(self, axis):
             super().set_default_locators_and_formatters(axis)
@@ -110,6 +135,13 @@ def figure(**kwargs):
 
     kwargs.setdefault("layout", "tight")
     return plt.subplots(**kwargs)
+
+
+def shown_px(points: float, width_in: float, column_px: float = PHONE_COLUMN_PX) -> float:
+    """Text of ``points`` in a figure ``width_in`` inches wide, in CSS px as a page shows it in a
+    column ``column_px`` wide (no wider than its natural 96 px per inch)."""
+    natural = width_in * 96
+    return points * 96 / 72 * min(1.0, column_px / natural)
 
 
 def thousands():
