@@ -181,19 +181,25 @@ def test_the_package_archive_is_byte_reproducible_and_holds_the_listed_parts(tmp
     shipped = {f"sorabook/{p.relative_to(ROOT / 'sorabook').as_posix()}"
                for part in P.PACKAGE_PARTS for p in [ROOT / "sorabook" / part, *(ROOT / "sorabook" / part).rglob("*")]
                if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
-    assert set(names) == shipped
+    import yaml
+
+    libraries = {f"yaml/{p.relative_to(Path(yaml.__file__).parent).as_posix()}"
+                 for p in Path(yaml.__file__).parent.rglob("*.py") if "__pycache__" not in p.parts}
+    assert P.LIBRARIES == ("yaml",)
+    assert set(names) == shipped | libraries  # PyYAML's Python files only: no compiled extension
+    assert not any(n.startswith("yaml/") and not n.endswith(".py") for n in names)
 
 
 def test_the_archive_takes_its_time_from_source_date_epoch_and_its_parts_from_the_caller(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01 00:00 UTC
-    P.package_archive(tmp_path / "m.zip", ["__init__.py", "model"])
+    P.package_archive(tmp_path / "m.zip", ["__init__.py", "model"], libraries=())
     with zipfile.ZipFile(tmp_path / "m.zip") as zf:
         infos = zf.infolist()
         assert zf.read("sorabook/model/latent.py") == (ROOT / "sorabook" / "model" / "latent.py").read_bytes()
     assert {i.date_time for i in infos} == {(2026, 1, 1, 0, 0, 0)}
     assert {i.filename.split("/")[1] for i in infos} == {"__init__.py", "model"}
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225660")  # a minute later (zip times are to 2 s)
-    P.package_archive(tmp_path / "n.zip", ["__init__.py", "model"])
+    P.package_archive(tmp_path / "n.zip", ["__init__.py", "model"], libraries=())
     assert (tmp_path / "n.zip").read_bytes() != (tmp_path / "m.zip").read_bytes()
     with pytest.raises(P.BuildError, match="no-such-part"):
         P.package_archive(tmp_path / "x.zip", ["no-such-part"])
