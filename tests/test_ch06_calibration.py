@@ -4,7 +4,6 @@ and its notebook; the one measured utilisation the rest of the book uses (issue 
 from __future__ import annotations
 
 import json
-import math
 
 from numpy.testing import assert_allclose
 

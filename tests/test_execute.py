@@ -81,7 +81,6 @@ def test_a_cached_chapter_is_taken_from_the_cache_without_a_worker(tmp_path):
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path

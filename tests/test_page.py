@@ -280,7 +280,7 @@ def test_glue_value_glues_a_python_float_and_its_text(nb):
     glued = _glued(nb)
     assert type(glued["gpu-flops"]) is float
     assert_allclose(glued["gpu-flops"], 2e10, rtol=0)
-    assert _shown(glued["gpu-flops-text"]) == "2 × 10¹⁰"
+    assert _shown(glued["gpu-flops-text"]) == "2\u00a0×\u00a010¹⁰"
     page.glue_value("share", 0.123456, ".1%")
     assert _shown(_glued(nb)["share-text"]) == "12.3%"
 
@@ -366,7 +366,7 @@ def test_table_markdown_by_hand():
     assert lines[:3] == [":::{table} A caption with {cite:p}`x`.", ":name: tbl-demo", ""]
     assert _cells(lines[3]) == ["name", "FLOPs", "GPU-months", "source", "page"]
     assert lines[4] == "|---|---:|---:|---|---|"
-    assert _cells(lines[5]) == [r"Sora \| \<b\>x\</b\>", "2.5 × 10²⁴", "1,234", "{cite:p}`peebles2023dit`",
+    assert _cells(lines[5]) == [r"Sora \| \<b\>x\</b\>", "2.5\u00a0×\u00a010²⁴", "1,234", "{cite:p}`peebles2023dit`",
                                 "{doc}`/book/results`"]
     assert _cells(lines[6]) == ["DiT-XL/2", "0.000123", "n/d", "{cite:p}`x`", "y"]
     assert lines[7] == ":::"
@@ -378,7 +378,7 @@ def test_table_markdown_number_cells_use_format_value():
     rows = [{"a": np.float64(12345.678), "b": 3, "c": True}]
     columns = [("a", "a", ",.1f"), ("b", "b", ".2e"), ("c", "c", ".3g")]
     line = page.table_markdown(rows, columns, "t", "c").splitlines()[5]
-    assert _cells(line) == [format_value(12345.678, ",.1f"), "3.00 × 10⁰", "True"]
+    assert _cells(line) == [format_value(12345.678, ",.1f"), "3.00\u00a0×\u00a010⁰", "True"]
 
 
 @given(st.lists(st.text(), min_size=1, max_size=4))

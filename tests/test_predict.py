@@ -10,7 +10,7 @@ from numpy.testing import assert_allclose
 
 from sorabook import cli
 
-from sorabook.model import timing, hardware, inference, predict, presets, transformer
+from sorabook.model import timing, hardware, predict, presets, transformer
 
 from conftest import run_cli
 

@@ -190,12 +190,13 @@ _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 def format_value(value: float, fmt: str = "auto") -> str:
     """Format a number for reading: a Python format spec, with ``e`` notation as x 10ⁿ.
 
-    ``"auto"``: whole numbers below 10⁹ and any number from 10³ to 10⁶ rounded to a
-    whole number with thousands separators, other numbers from 0.001 to 10³ with four
-    significant digits, the rest as x 10ⁿ.
+    ``"auto"``, the book's one rule for numbers: whole numbers below 10⁶ and any number from
+    10³ to 10⁶ rounded to a whole number with thousands separators, other numbers from 0.001
+    to 10³ with four significant digits, the rest (10⁶ and more, whole or not) as x 10ⁿ with
+    three. The spaces around "x" are no-break spaces: a number never wraps inside a table cell.
     """
     if fmt == "auto":
-        if float(value).is_integer() and abs(value) < 1e9:
+        if float(value).is_integer() and abs(value) < 1e6:
             fmt = ",.0f"
         elif 1e3 <= abs(value) < 1e6:
             fmt = ",.0f"
@@ -206,5 +207,5 @@ def format_value(value: float, fmt: str = "auto") -> str:
     text = format(value, fmt)
     if "e" in text and math.isfinite(value):
         mant, exp = text.split("e")
-        return f"{mant} × 10{str(int(exp)).translate(_SUPERSCRIPT)}"
+        return f"{mant}\u00a0×\u00a010{str(int(exp)).translate(_SUPERSCRIPT)}"
     return text

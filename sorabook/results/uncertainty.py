@@ -23,7 +23,6 @@ result evaluated on the draws.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from sorabook.model import montecarlo as mc
