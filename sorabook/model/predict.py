@@ -13,8 +13,6 @@ bound on the GPUs' own draw; host and cooling not counted). Standard library onl
 from __future__ import annotations
 
 import functools
-
-import math
 from pathlib import Path
 
 from sorabook.model import counting, hardware, inference, latent, presets, timing, transformer
@@ -99,12 +97,8 @@ def predict(model: VideoDiT, width, height, frames, steps, cfg_passes=1, gpu="H1
     flops_video = inference.flops_per_output(flops_step, steps)
     feats = timing.run_features(model, width, height, frames, steps, cfg_passes)
     peak = hardware.peak_flops_per_s(gpu, precision)
-    speed = tm.gpu_speed(gpu)
-    serial, denoise_h100 = timing.split_seconds(tm, feats)
-    serial = (tm.t0 + (serial - tm.t0) / gpus) / speed  # the text encoder on one GPU, the decoder shared
-    efficiency = tm.eta ** math.log2(gpus)
+    serial, denoise, efficiency = timing.parts(tm, feats, gpu, gpus)
     if mfu is None:  # the fitted utilisation of this pass on this GPU
-        denoise = denoise_h100 / speed / (gpus * efficiency)
         mfu = flops_video / (peak * gpus * denoise)
     else:
         denoise = hardware.gpu_seconds(flops_video, gpu, precision, mfu) / (gpus * efficiency)

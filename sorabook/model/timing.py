@@ -43,6 +43,7 @@ __all__ = [
     "cross_validate",
     "fit",
     "fitted",
+    "parts",
     "run_features",
     "evidence_runs",
     "seconds",
@@ -103,10 +104,20 @@ def split_seconds(tm: TimeModel, feats: dict) -> tuple[float, float]:
     return serial, denoise
 
 
-def seconds(tm: TimeModel, feats: dict, gpu: str, gpus: int = 1) -> float:
-    """Predicted end-to-end seconds of one video on ``gpus`` GPUs ``gpu``."""
+def parts(tm: TimeModel, feats: dict, gpu: str, gpus: int = 1) -> tuple[float, float, float]:
+    """The predicted seconds of one video on ``gpus`` GPUs ``gpu`` in two parts, and the scaling:
+    ``(text encoder and decoder, denoising, efficiency)``. The fixed cost runs on one GPU, the
+    decoder is shared by the GPUs, the denoising runs on all of them at ``eta ** log2(gpus)``."""
     serial, denoise = split_seconds(tm, feats)
-    return (tm.t0 + (serial - tm.t0) / gpus + denoise / (gpus * tm.eta ** math.log2(gpus))) / tm.gpu_speed(gpu)
+    speed = tm.gpu_speed(gpu)
+    efficiency = tm.eta ** math.log2(gpus)
+    return (tm.t0 + (serial - tm.t0) / gpus) / speed, denoise / (gpus * efficiency) / speed, efficiency
+
+
+def seconds(tm: TimeModel, feats: dict, gpu: str, gpus: int = 1) -> float:
+    """Predicted end-to-end seconds of one video on ``gpus`` GPUs ``gpu``: the sum of :func:`parts`."""
+    serial, denoise, _ = parts(tm, feats, gpu, gpus)
+    return serial + denoise
 
 
 # --- fitting ----------------------------------------------------------------------------------
@@ -184,15 +195,12 @@ def _fit_eta(tm: TimeModel, multi: list[dict]) -> float:
     """
 
     def slope(eta: float) -> float:
+        t = TimeModel(tm.t0, tm.d, tm.u_att, tm.u_rest, tm.speed, eta)
         terms = []
         for r in multi:
-            n = r["gpus"]
-            k = math.log2(n)
-            serial, denoise = split_seconds(tm, r["features"])
-            speed = tm.gpu_speed(r["gpu"])
-            s = (tm.t0 + (serial - tm.t0) / n + denoise / (n * eta ** k)) / speed
-            ds = -k * denoise / (n * eta ** (k + 1)) / speed
-            terms.append(2.0 * math.log(s / r["seconds"]) * ds / s)
+            serial, denoise, _ = parts(t, r["features"], r["gpu"], r["gpus"])
+            ds = -math.log2(r["gpus"]) * denoise / eta  # the denoising goes as eta ** -log2(gpus)
+            terms.append(2.0 * math.log((serial + denoise) / r["seconds"]) * ds / (serial + denoise))
         return math.fsum(terms)
 
     lo, hi = 0.5, 1.0
