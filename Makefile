@@ -12,7 +12,7 @@ NODE_STAMP := node_modules/.installed
 help:
 	@echo "make book   build the site into _build/html (creates .venv from requirements.lock)"
 	@echo "make test   run the test suite (creates .venv from requirements.lock)"
-	@echo "make bench  measure builds against their floor (benchmarks/bench.py)"
+	@echo "make bench  measure builds against their floor, and the live page's load and recompute times"
 	@echo "make lock   re-resolve requirements.in into requirements.lock"
 	@echo "make bench-pyodide  time the live page's Python start in Chromium; the bytes it adds"
 	@echo "make pyodide-pins   record pyodide.sha256 after changing Pyodide's version in package-lock.json"
@@ -48,6 +48,7 @@ clean:
 
 bench: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/bench_live.py
 
 bench-pyodide: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python benchmarks/bench_pyodide.py

@@ -53,3 +53,30 @@ def book_copy(tmp_path):
     for name in ("book", "notebooks"):
         shutil.copytree(ROOT / name, root / name)
     return root
+
+
+IN_CI = os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium through Playwright, one for the whole session (Playwright's sync API runs one
+    event loop per thread: a second ``sync_playwright()`` in the same session fails); skipped (failed
+    in CI) when it is missing."""
+    import browser_checks as bc
+
+    missing = None
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:  # pragma: no cover - the lock installs it
+        missing = f"Playwright is not installed ({exc}); run `make test`"
+    if missing is None and not bc.CHROMIUM.exists():
+        missing = f"Chromium not found at {bc.CHROMIUM}: `apt-get install chromium` to run the browser tests"
+    if missing:
+        if IN_CI:
+            pytest.fail(f"CI=true and {missing}", pytrace=False)
+        pytest.skip(missing)
+    with sync_playwright() as p:
+        b = bc.launch(p)
+        yield b
+        b.close()

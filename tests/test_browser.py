@@ -42,26 +42,6 @@ def _chapter_page(stem: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """Debian's Chromium through Playwright; skipped (failed in CI) when it is missing."""
-    missing = None
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:  # pragma: no cover - the lock installs it
-        missing = f"Playwright is not installed ({exc}); run `make test`"
-    if missing is None and not bc.CHROMIUM.exists():
-        missing = f"Chromium not found at {bc.CHROMIUM}: `apt-get install chromium` to run the browser tests"
-    if missing:
-        if IN_CI:
-            pytest.fail(f"CI=true and {missing}", pytrace=False)
-        pytest.skip(missing)
-    with sync_playwright() as p:
-        b = bc.launch(p)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="session")
 def site(default_build) -> Path:
     return default_build.out
 

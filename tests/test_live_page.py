@@ -8,7 +8,6 @@ the URL, the download and the command round-trip. Without Chromium these tests s
 from __future__ import annotations
 
 import json
-import os
 from urllib.parse import urlencode
 
 import pytest
@@ -24,30 +23,10 @@ from sorabook.results import live
 
 pytestmark = pytest.mark.browser
 
-IN_CI = os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
 PHONE = {"width": 390, "height": 844}
 #: The fields in the page's order (chapter by chapter): the order of the command's --set flags.
 FORM_ORDER = [n for g in site_live.groups(ROOT / "notebooks") for n in g["params"]]
 STATE = "() => document.getElementById('sorabook-live').dataset.state"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    missing = None
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:  # pragma: no cover - the lock installs it
-        missing = f"Playwright is not installed ({exc}); run `make test`"
-    if missing is None and not bc.CHROMIUM.exists():
-        missing = f"Chromium not found at {bc.CHROMIUM}: `apt-get install chromium` to run the browser tests"
-    if missing:
-        if IN_CI:
-            pytest.fail(f"CI=true and {missing}", pytrace=False)
-        pytest.skip(missing)
-    with sync_playwright() as p:
-        b = bc.launch(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -225,20 +225,6 @@ L.tokens_per_latent_frame(1280, 720, 8, 2)`);
 """
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's Chromium through Playwright; skipped (failed in CI) when it is missing."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:  # pragma: no cover - the lock installs it
-        _need(False, f"Playwright is not installed ({exc}); run `make test`")
-    _need(bc.CHROMIUM.exists(), f"Chromium not found at {bc.CHROMIUM}: `apt-get install chromium`")
-    with sync_playwright() as p:
-        b = bc.launch(p)
-        yield b
-        b.close()
-
-
 def _smoke_site(folder: Path, static: Path | None = None) -> Path:
     """A site folder holding the smoke page; ``_static`` is ``static`` (a built site's) or a new one."""
     folder.mkdir(parents=True, exist_ok=True)
