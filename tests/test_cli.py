@@ -87,3 +87,47 @@ def test_build_out_is_a_file(tmp_path):
     proc = run_cli("build", "--out", str(target))
     assert proc.returncode == 2 and "is a file" in proc.stderr
     assert target.read_text() == "not a folder"
+
+
+# --- suggestions for what a reader types ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv, hint",
+    [
+        (["results", "--set", "FPS=30"], "unknown parameter 'FPS' in --set (did you mean 'fps'?)"),
+        (["results", "--set", "frame-width=720"], "(did you mean 'frame_width'?)"),
+        (["results", "--set", "gpu=h100"], "got the text 'h100' (did you mean 'H100-SXM'?)"),
+        (["results", "--set", "gpu=h200"], "got the text 'h200' (did you mean 'H200-SXM'?)"),
+        (["predict", "--model", "wan2.1-14b", "--gpu", "b200"], "(did you mean 'B200'?)"),
+        (["results", "--set", "train_utilization=46%"], "got the text '46%' (did you mean 0.46?)"),
+        (["results", "--set", "dit_batch_size=1,024"], "(did you mean 1024?)"),
+        (["result"], "invalid choice: 'result' (did you mean 'results'?)"),
+        (["Build"], "invalid choice: 'Build' (did you mean 'build'?)"),
+        (["results", "--format", "jsn"], "invalid choice: 'jsn' (did you mean 'json'?)"),
+    ],
+)
+def test_a_near_miss_names_what_was_meant(argv, hint, capsys):
+    """Issue "The book as readers meet it": ``--set FPS=30``, ``--set gpu=h100``, ``--set
+    train_utilization=46%`` and ``sorabook result`` got no suggestion. Each is still refused (one line,
+    exit 2, nothing on stdout) and now names the value or name the reader meant."""
+    assert cli.main(argv) == 2
+    out, err = capsys.readouterr()
+    assert hint in err, err
+    assert err.count("\n") == 1 and "Traceback" not in err and out == ""
+
+
+@pytest.mark.parametrize(
+    "argv, unlike",
+    [
+        (["results", "--set", "fps=30%"], "did you mean"),  # frames/s is no share: no percentage reading
+        (["results", "--set", "train_utilization=150%"], "did you mean"),  # 1.5 is out of range too
+        (["results", "--set", "x=1"], "did you mean"),
+        (["frobnicate"], "did you mean"),
+    ],
+)
+def test_no_suggestion_that_would_be_refused_or_is_a_guess(argv, unlike, capsys):
+    """A suggestion is offered only when it is a valid value or a close name."""
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert unlike not in err and err.count("\n") == 1

@@ -19,8 +19,28 @@ class Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line (no usage dump) and exit 2."""
 
     def error(self, message: str):
-        """Raise the one-line UsageError (``main`` makes it one bounded line with escapes)."""
-        raise UsageError(f"{self.prog}: {message} (see --help)")
+        """Raise the one-line UsageError (``main`` makes it one bounded line with escapes); an
+        invalid choice (``sorabook result``, ``--format jsn``) names the nearest one."""
+        raise UsageError(f"{self.prog}: {_with_suggestion(message)} (see --help)")
+
+
+def _with_suggestion(message: str) -> str:
+    """argparse's ``invalid choice: 'X' (choose from ...)`` with `` (did you mean 'Y'?)`` after 'X'
+    when a choice is near (:func:`sorabook.params.param.nearest`); any other message as it is. (Read
+    from the message text: argparse has no public hook for it before Python 3.14.)"""
+    import re
+
+    found = re.search(r"invalid choice: ('(?:[^'\\]|\\.)*'|\S+) \(choose from (.*)\)", message)
+    if not found:
+        return message
+    from sorabook.params.param import nearest
+
+    given = found.group(1).strip("'")
+    choices = [c.strip("'\"") for c in found.group(2).split(", ")]
+    near = nearest(given, choices)
+    if near is None:
+        return message
+    return message[:found.end(1)] + f" (did you mean '{near}'?)" + message[found.end(1):]
 
 
 def add_param_args(p: argparse.ArgumentParser, with_params: bool = True) -> None:
