@@ -131,3 +131,78 @@ def test_no_suggestion_that_would_be_refused_or_is_a_guess(argv, unlike, capsys)
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert unlike not in err and err.count("\n") == 1
+
+
+# --- tables that fit the terminal -------------------------------------------------------------------
+
+
+def _words(text: str) -> str:
+    """``text`` with its line breaks and runs of spaces as single spaces (a wrapped text read back)."""
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("columns", ["80", "120", "200"])
+def test_params_fits_the_terminal_and_writes_numbers_as_the_book_does(columns, capsys, monkeypatch):
+    """Issue "The book as readers meet it": ``sorabook params`` was 308 characters wide and printed
+    20000000000.0, 1e+21 and [0, 4.29497e+09]. Now every line fits $COLUMNS, the numbers read as in
+    the book (sora_params 2 × 10¹⁰, the DiT's 1 × 10²¹ table flop, the seed's exact bound), and every
+    description is there whole (wrapped)."""
+    from sorabook.params import REGISTRY
+
+    monkeypatch.setenv("COLUMNS", columns)
+    assert cli.main(["params"]) == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= int(columns)
+    for bad in ("20000000000.0", "1e+21", "e+", "4.29497e+09", "60.0"):
+        assert bad not in out
+    rows = {line.split()[0]: line for line in out.splitlines() if line and not line.startswith(" ")}
+    assert "2 × 10¹⁰" in rows["sora_params"] and "1 × 10²¹" in rows["dit_train_flops"]
+    assert "0 to 4294967295" in rows["seed"] and " 20240301 " in rows["seed"]
+    assert "3,000,000" in rows["dit_train_steps"] and "0.001 to 1" in rows["train_utilization"]
+    assert set(REGISTRY) <= set(rows)
+    for p in REGISTRY.values():
+        assert _words(p.description) in _words(out)
+
+
+def test_params_long_shows_each_source_and_csv_has_them(capsys, monkeypatch):
+    """``params`` promised a source column it did not print: ``--long`` puts each parameter's
+    source under its description (still within $COLUMNS); ``--format csv`` has every field."""
+    import csv
+    import io
+
+    from sorabook.params import REGISTRY
+
+    monkeypatch.setenv("COLUMNS", "80")
+    assert cli.main(["params", "--long"]) == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    for p in REGISTRY.values():
+        assert _words(f"source: {p.source}") in _words(out)
+    assert cli.main(["params", "--format", "csv", "--scenario", "corrected"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["parameter"] for r in rows] == list(REGISTRY)
+    by_name = {r["parameter"]: r for r in rows}
+    assert by_name["fps"]["source"] == REGISTRY["fps"].source
+    assert by_name["flops_per_mac"]["value"] == "2.0" and by_name["flops_per_mac"]["default"] == "1.0"
+
+
+def test_params_one_row_per_parameter_on_a_wide_terminal(capsys, monkeypatch):
+    """A wide terminal gets one row per parameter, its description beside it."""
+    monkeypatch.setenv("COLUMNS", "200")
+    assert cli.main(["params"]) == 0
+    out = capsys.readouterr().out
+    fps = next(line for line in out.splitlines() if line.startswith("fps "))
+    assert "frames/s" in fps and "frame rate of the generated video" in fps
+
+
+@pytest.mark.parametrize("columns", ["80", "132"])
+def test_scenarios_fit_the_terminal(columns, capsys, monkeypatch):
+    """Issue: the scenarios' rule was about 600 dashes (the corrected scenario's description on one
+    line). Now the description wraps within $COLUMNS and reads whole."""
+    from sorabook.params import load_scenario
+
+    monkeypatch.setenv("COLUMNS", columns)
+    assert cli.main(["scenarios"]) == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= int(columns)
+    assert _words(load_scenario("corrected").description) in _words(out)
