@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -10,7 +14,7 @@ from sorabook import cli
 
 from sorabook.results import registry as report
 
-from conftest import run_cli, tree_snapshot
+from conftest import ROOT, run_cli, tree_snapshot
 
 
 def test_results_json_has_the_documented_shape():
@@ -206,3 +210,26 @@ def test_scenarios_fit_the_terminal(columns, capsys, monkeypatch):
     out = capsys.readouterr().out
     assert max(len(line) for line in out.splitlines()) <= int(columns)
     assert _words(load_scenario("corrected").description) in _words(out)
+
+
+# --- a reader who stops reading --------------------------------------------------------------------
+
+
+def _pipeline(script: str, *args: str, tmp_path) -> subprocess.CompletedProcess:
+    """``script`` run by bash with ``set -o pipefail``; ``$0`` is this Python, ``$@`` the arguments."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SORABOOK_CACHE": str(tmp_path / "cache")}
+    return subprocess.run([shutil.which("bash") or "/bin/bash", "-c", "set -o pipefail; " + script,
+                           sys.executable, *args], capture_output=True, text=True, cwd=tmp_path, env=env,
+                          timeout=300)
+
+
+@pytest.mark.parametrize("args", [["results"], ["results", "--format", "json"], ["params", "--long"],
+                                  ["scenarios"], ["predict", "--model", "wan2.1-14b"]])
+def test_piped_into_head_the_command_ends_quietly(args, tmp_path):
+    """Issue: ``sorabook results | head`` ended in a BrokenPipeError traceback. Here ``head -1``
+    has printed its line and left a second before the command writes: the command ends with no
+    message and 141 (128 + SIGPIPE, as ``cat`` or ``seq`` do) or 0, never a traceback."""
+    proc = _pipeline('{ echo first; sleep 1; exec "$0" -m sorabook "$@"; } | head -1', *args, tmp_path=tmp_path)
+    assert proc.stdout == "first\n"
+    assert proc.stderr == "" and proc.returncode in (0, 141), proc.stderr
+
