@@ -233,3 +233,21 @@ def test_piped_into_head_the_command_ends_quietly(args, tmp_path):
     assert proc.stdout == "first\n"
     assert proc.stderr == "" and proc.returncode in (0, 141), proc.stderr
 
+
+
+def test_predict_help_lists_every_preset(capsys, monkeypatch):
+    """Issue: ``predict --help`` said "see sorabook/predict.py" (and, once it listed them, broke
+    ``open-sora-2.0`` across two lines at a hyphen). Now each preset of
+    :data:`sorabook.model.presets.PRESETS` starts a line, whole, with its model and default video."""
+    from sorabook.model.presets import PRESETS
+
+    monkeypatch.setenv("COLUMNS", "80")
+    with pytest.raises(SystemExit) as done:
+        cli.main(["predict", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "predict.py" not in out and max(len(line) for line in out.splitlines()) <= 80
+    starts = {line.split()[0] for line in out.splitlines() if line.startswith("  ") and line.split()}
+    for name, preset in PRESETS.items():
+        assert name in starts
+        assert f"{name} " in out and preset.model.name in out
