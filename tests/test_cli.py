@@ -251,3 +251,51 @@ def test_predict_help_lists_every_preset(capsys, monkeypatch):
     for name, preset in PRESETS.items():
         assert name in starts
         assert f"{name} " in out and preset.model.name in out
+
+
+# --- what a build prints ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def stub_build(tmp_path, monkeypatch, capsys):
+    """``sorabook build`` with the build itself replaced by one that returns the real results of the
+    default scenario, run in ``tmp_path`` (what the command prints, in a second)."""
+    from types import SimpleNamespace
+
+    from sorabook.book import publish
+    from sorabook.cli import build as build_command
+    from sorabook.results.registry import CHAPTERS
+
+    assert cli.main(["results", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+
+    def fake(params, scenario, out, **kwargs):
+        """The stand-in for :func:`publish.build`: every chapter executed, nothing written."""
+        runs = [SimpleNamespace(stem=f"{n:02d}-chapter", cached=False, seconds=1.0) for n in range(len(CHAPTERS))]
+        return publish.BuildResult(out=out, results=doc, runs=runs, seconds={"total": 12.5})
+
+    monkeypatch.setattr(publish, "build", fake)
+    monkeypatch.setattr(build_command, "_check_runtime", lambda: None)
+    monkeypatch.setenv("SORABOOK_CACHE", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    return doc
+
+
+def test_build_ends_with_the_site_and_a_one_line_summary(stub_build, capsys):
+    """Issue: the build ended with about 100 result rows that pushed the site's path off the screen.
+    Now it prints what ran and, last, the site's path with a summary; no result rows."""
+    from sorabook.results.registry import CHAPTERS, RESULTS
+
+    assert cli.main(["build", "--out", "site"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and lines[0].startswith(f"chapters executed: {len(CHAPTERS)} of {len(CHAPTERS)}")
+    assert lines[-1] == (f"site: site/index.html ({len(CHAPTERS)} chapters, {len(RESULTS)} results in results.json "
+                         "and results.csv beside it; `sorabook results` lists them)")
+
+
+def test_build_results_flag_prints_the_table_before_the_site(stub_build, capsys):
+    """``--results`` brings the table back, above the site's line, which stays last."""
+    assert cli.main(["build", "--out", "site", "--results"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("latent-frames ") for line in lines)
+    assert lines[-1].startswith("site: site/index.html (")
