@@ -299,3 +299,47 @@ def test_build_results_flag_prints_the_table_before_the_site(stub_build, capsys)
     lines = capsys.readouterr().out.splitlines()
     assert any(line.startswith("latent-frames ") for line in lines)
     assert lines[-1].startswith("site: site/index.html (")
+
+
+# --- long silent steps say what they do --------------------------------------------------------------
+
+
+def test_make_says_what_it_installs_and_builds():
+    """Issue: ``make book`` on a fresh clone installed for minutes in silence. Each long step now
+    announces itself before it starts (``make -n`` lists the commands a fresh clone would run)."""
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("make is not installed")
+    proc = subprocess.run([make, "-n", "book", "test", "VENV=/nonexistent/venv", "NODE_STAMP=/nonexistent/stamp"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    first = {word: next(i for i, line in enumerate(lines) if word in line)
+             for word in ("-m venv", "npm ci --", "sorabook build", "-m pytest")}
+    for word, says in (("-m venv", "installing the pinned packages"), ("npm ci --", "installing Pyodide"),
+                       ("sorabook build", "building the book"), ("-m pytest", "running the tests")):
+        assert says in lines[first[word] - 1], (word, lines[first[word] - 1])
+
+
+def test_the_build_fixture_announces_itself_under_quiet_pytest(tmp_path):
+    """Issue: ``make test`` was silent for minutes while the browser tests built the book. The build
+    fixture announces itself with :func:`conftest.announce`, which reaches the terminal under ``-q``
+    and output capture (a plain print in a fixture would be captured and never shown)."""
+    import inspect
+
+    import conftest
+
+    assert "announce(pytestconfig, \"building the book" in inspect.getsource(conftest.default_build)
+    (tmp_path / "test_inner.py").write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(ROOT / 'tests')!r})\n"
+        "from conftest import announce\n\n"
+        "def test_one(pytestconfig):\n"
+        "    print('captured, not shown')\n"
+        "    announce(pytestconfig, 'building the book for the tests...')\n")
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "building the book for the tests..." in proc.stdout.splitlines()
+    assert "captured, not shown" not in proc.stdout
