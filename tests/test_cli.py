@@ -343,3 +343,16 @@ def test_the_build_fixture_announces_itself_under_quiet_pytest(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "building the book for the tests..." in proc.stdout.splitlines()
     assert "captured, not shown" not in proc.stdout
+
+
+def test_results_table_fits_the_terminal(capsys, monkeypatch):
+    """The results table was 97 characters wide (long units): at $COLUMNS=80 the unit column wraps,
+    every key keeps its value on its row, and the values are those of the JSON."""
+    from sorabook.results.registry import RESULTS
+
+    monkeypatch.setenv("COLUMNS", "80")
+    assert cli.main(["results"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    keys = {line.split()[0] for line in lines[3:] if line and not line.startswith(" ")}
+    assert keys == set(RESULTS)

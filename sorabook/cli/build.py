@@ -8,7 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sorabook.cli.common import UsageError, add_param_args, default_jobs, resolve_args, whole
+from sorabook.cli.common import UsageError, add_param_args, default_jobs, resolve_args, terminal_width, whole
 
 __all__ = ["add", "run"]
 
@@ -158,7 +158,7 @@ def _run(args) -> int:
           + (f" ({', '.join(executed)})" if executed else " (all from the cache)")
           + f"; {result.seconds['total']:.1f} s")
     if args.results:
-        print(results_table(result.results))
+        print(results_table(result.results, terminal_width()))
     print(_site_line(result))
     return 0
 
