@@ -18,21 +18,26 @@ help:
 	@echo "make pyodide-pins   record pyodide.sha256 after changing Pyodide's version in package-lock.json"
 
 $(STAMP): requirements.lock pyproject.toml
+	@echo "make: creating $(VENV) and installing the pinned packages of requirements.lock (a few minutes, once)..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
+	@echo "make: $(VENV) is ready"
 
 $(NODE_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null 2>&1 || { echo "make: npm not found; install Node.js 18+ and npm" \
 	  "(Debian: apt-get install nodejs npm), then run make again" >&2; exit 2; }
+	@echo "make: installing Pyodide, the live page's Python, into node_modules with npm ci (once)..."
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 book: $(STAMP) $(NODE_STAMP)
+	@echo "make: building the book into _build/html (every chapter executed the first time: a few minutes)..."
 	$(BIN)/sorabook build $(ARGS)
 
 test: $(STAMP) $(NODE_STAMP)
+	@echo "make: running the tests (several minutes: the build and browser tests build the book first)..."
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lock:

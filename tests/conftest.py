@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -31,15 +32,35 @@ def tree_snapshot(path: Path) -> dict[str, bytes]:
     return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
 
 
+def announce(config: pytest.Config, text: str) -> None:
+    """Print ``text`` on its own line of the terminal now, even under ``-q`` and output capture (a
+    long step such as the book's build says what it is doing instead of leaving the run silent)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    held = capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext()
+    with held:  # what capsys.disabled() does, for a session fixture
+        if reporter is not None:
+            reporter.write("\n")  # off the line of progress dots (an empty line if there were none)
+            reporter.write_line(text)
+            reporter.flush()
+        else:
+            print(text, file=sys.__stderr__, flush=True)
+
+
 @pytest.fixture(scope="session")
-def default_build(tmp_path_factory):
+def default_build(tmp_path_factory, pytestconfig):
     """One build of the default scenario, into a temporary folder, with its own cache."""
+    import time
+
     from sorabook import params
     from sorabook.book import publish
 
     base = tmp_path_factory.mktemp("default-build")
     p, scenario = params.resolve()
+    announce(pytestconfig, "building the book for the site and browser tests (about 2 minutes on 2 cores)...")
+    start = time.perf_counter()
     result = publish.build(p, scenario, base / "site", jobs=2, cache_dir=base / "cache", root=ROOT)
+    announce(pytestconfig, f"book built in {time.perf_counter() - start:.0f} s; the tests that use it run now")
     return result
 
 

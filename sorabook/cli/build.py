@@ -8,7 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sorabook.cli.common import UsageError, add_param_args, default_jobs, resolve_args, whole
+from sorabook.cli.common import UsageError, add_param_args, default_jobs, resolve_args, terminal_width, whole
 
 __all__ = ["add", "run"]
 
@@ -28,6 +28,8 @@ def add(sub) -> None:
                    help="chapters executed in parallel (default: CPUs, at most 4; never more than the "
                         "chapters to run or the CPUs)")
     b.add_argument("--force", action="store_true", help="execute every chapter, ignoring the cache")
+    b.add_argument("--results", action="store_true",
+                   help="also print the results table (as `sorabook results` does) before the site's path")
     b.add_argument("--cell-timeout", metavar="SECONDS", type=whole(1, 86400), default=CELL_TIMEOUT,
                    help=f"seconds a notebook cell may run before the build stops it and fails "
                         f"(default: {CELL_TIMEOUT})")
@@ -125,13 +127,13 @@ def _writable(folder: Path) -> bool:
 
 
 def run(args) -> int:
-    """Build the site; print where it is and the results (SIGTERM and SIGHUP act as Ctrl-C)."""
+    """Build the site; print what ran and, last, where the site is (SIGTERM and SIGHUP act as Ctrl-C)."""
     with _stopping_on_signals():
         return _run(args)
 
 
 def _run(args) -> int:
-    """Build the site; print where it is and the results."""
+    """Build the site; print what ran, the results with ``--results``, and, last, the site's path."""
     params, scenario = resolve_args(args)
     out = _check_out(args.out)
     _check_cache()
@@ -152,15 +154,28 @@ def _run(args) -> int:
     finally:
         bar.close()
     executed = result.executed
-    if result.up_to_date:
-        print(f"site: {result.out}/index.html is up to date (nothing changed since it was built)")
-    else:
-        print(f"site: {result.out}/index.html  (results.json and results.csv beside it)")
     print(f"chapters executed: {len(executed)} of {len(result.runs)}"
           + (f" ({', '.join(executed)})" if executed else " (all from the cache)")
           + f"; {result.seconds['total']:.1f} s")
-    print(results_table(result.results))
+    if args.results:
+        print(results_table(result.results, terminal_width()))
+    print(_site_line(result))
     return 0
+
+
+def _site_line(result) -> str:
+    """The build's last line: where the site is (relative to the current folder when inside it) and
+    what it holds, so that it stays in view at the bottom of the terminal."""
+    index = Path(result.out) / "index.html"
+    try:
+        shown = index.resolve().relative_to(Path.cwd().resolve())
+    except (OSError, ValueError):  # elsewhere: the path as the build has it
+        shown = index
+    what = (f"{len(result.runs)} chapters, {len(result.results['results'])} results in results.json and "
+            "results.csv beside it; `sorabook results` lists them")
+    if result.up_to_date:
+        return f"site: {shown} is up to date (nothing changed since it was built; {what})"
+    return f"site: {shown} ({what})"
 
 
 def _interrupted(err: KeyboardInterrupt, out: Path) -> int:

@@ -8,7 +8,7 @@ import argparse
 import json
 import math
 
-from sorabook.cli.common import Parser, UsageError, registry_value, table, whole
+from sorabook.cli.common import Parser, UsageError, registry_value, table, terminal_width, whole
 
 __all__ = ["add", "run"]
 
@@ -80,11 +80,21 @@ class _HelpWithPresets(Parser):
     """The predict parser: its ``--help`` ends with the presets (loaded only when help is asked for)."""
 
     def format_help(self) -> str:
-        """The help text, ending with the preset names."""
+        """The help text, ending with one line per preset: its name (whole, never broken at a
+        hyphen), the model and its default video, wrapped to the terminal."""
+        import textwrap
+
         from sorabook.model import presets
 
-        self.epilog = "presets: " + ", ".join(presets.PRESETS)
-        return super().format_help()
+        names = max(len(n) for n in presets.PRESETS)
+        width = max(terminal_width() - 2, names + 24)
+        lines = ["presets (--model NAME):"]
+        for name, p in presets.PRESETS.items():
+            video = f"{p.width} x {p.height}" + (f", {p.frames} frames" if p.frames > 1 else " image")
+            lines += textwrap.wrap(f"{p.model.name} ({video}, {p.steps} steps)", width,
+                                   initial_indent=f"  {name.ljust(names)}  ",
+                                   subsequent_indent=" " * (names + 4), break_on_hyphens=False)
+        return super().format_help() + "\n" + "\n".join(lines) + "\n"
 
 
 def add(sub) -> None:
@@ -94,7 +104,7 @@ def add(sub) -> None:
                                    "video with a diffusion transformer (a preset or an architecture given by flags).")
     p.__class__ = _HelpWithPresets  # argparse makes every subparser of one class; this one adds the list
     p.add_argument("--model", metavar="NAME", help="a preset (listed below); flags below override it")
-    arch = p.add_argument_group("architecture (without --model: --layers, --hidden and --heads are required)")
+    arch = p.add_argument_group("architecture", "without --model, --layers, --hidden and --heads are required")
     for flag, dest, kind, text in _ARCH_FLAGS:
         arch.add_argument(flag, dest=f"arch_{dest}", type=kind, metavar="N" if dest not in ("patch", "vae")
                           else "T,H,W", help=text)
@@ -103,8 +113,8 @@ def add(sub) -> None:
                       help="causal autoencoder: F frames -> 1 + (F-1)/T latent frames (default with T > 1)")
     arch.add_argument("--text-mode", dest="arch_text_mode", choices=("none", "joint", "cross"),
                       help="how the text enters: joint attention or cross-attention (default none)")
-    vid = p.add_argument_group("video, sampling and hardware (read as the registry parameters named; "
-                               "`sorabook params` lists them)")
+    vid = p.add_argument_group("video, sampling and hardware",
+                               "read as the registry parameters named in brackets; `sorabook params` lists them")
     for flag, dest, name, metavar, text in _PARAM_FLAGS:
         vid.add_argument(flag, dest=dest, type=registry_value(name, flag), metavar=metavar,
                          help=f"{text} [{name}]")

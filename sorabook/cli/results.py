@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 
-from sorabook.cli.common import UsageError, add_param_args, registry_value, resolve_args, table
+from sorabook.cli.common import UsageError, add_param_args, registry_value, resolve_args, table, terminal_width
 
 __all__ = ["add", "results_table", "run"]
 
@@ -24,8 +24,9 @@ def add(sub) -> None:
                    help="Monte Carlo seed (with --uncertainty; default: the parameter)")
 
 
-def results_table(doc: dict) -> str:
-    """The headline results of a results document, as a plain-text table."""
+def results_table(doc: dict, width: int | None = None) -> str:
+    """The headline results of a results document, as a plain-text table (with ``width``, the unit
+    column wraps so that lines fit it)."""
     from sorabook.results.registry import RESULTS
     from sorabook.results.specs import format_value
 
@@ -33,7 +34,7 @@ def results_table(doc: dict) -> str:
     for key, r in doc["results"].items():
         rows.append((key, format_value(r["value"], RESULTS[key].fmt), r["unit"]))
     head = f"scenario {doc['scenario']}, parameters sha256 {doc['parameters_sha256'][:12]}"
-    return head + "\n" + table(rows, right=(1,))
+    return head + "\n" + table(rows, right=(1,), width=width, wrap=(2,))
 
 
 def _cache_folder():
@@ -64,7 +65,7 @@ def run(args) -> int:
     elif args.format == "csv":
         sys.stdout.write(results_csv(doc))
     else:
-        print(results_table(doc))
+        print(results_table(doc, terminal_width()))
     return 0
 
 
@@ -88,5 +89,5 @@ def _uncertainty(args) -> int:
         sys.stdout.write(results_csv(doc))
     else:
         print(f"{params.draws:,} draws, seed {params.seed}")
-        print(results_table(doc))
+        print(results_table(doc, terminal_width()))
     return 0

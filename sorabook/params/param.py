@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from sorabook.params.literals import Unbounded, digits_text, int_digits, quote
 
-__all__ = ["Param", "ParamError", "fmt", "show", "shown_number"]
+__all__ = ["Param", "ParamError", "fmt", "nearest", "show", "shown_number"]
 
 
 class ParamError(ValueError):
@@ -100,14 +101,13 @@ class Param:
             if isinstance(value, str) and value in self.choices:
                 return value
             if isinstance(value, str):
-                import difflib
-
-                lower = {c.lower(): c for c in self.choices}  # letter case aside: h100 -> H100-SXM
-                near = difflib.get_close_matches(value.lower(), list(lower), n=1, cutoff=0.5)
-                hint = f" (did you mean '{lower[near[0]]}'?)" if near else ""
+                near = nearest(value, self.choices, cutoff=0.5)  # h100 -> H100-SXM, h200 -> H200-SXM
+                hint = f" (did you mean '{near}'?)" if near else ""
                 raise fail(f"got {show(value)}{hint}")
             raise fail()
         # numbers
+        if isinstance(value, str):
+            raise fail(f"got {show(value)}{self._number_hint(value)}")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise fail()
         if isinstance(value, Unbounded) and value.whole:
@@ -125,6 +125,52 @@ class Param:
         if self.kind == "int":
             return int(value)
         return float(value) + 0.0  # + 0.0 turns -0.0 into 0.0: one value, one SHA-256
+
+
+    def _number_hint(self, text: str) -> str:
+        """`` (did you mean 0.46?)`` for a number written as people write it in prose, when the
+        reading is a valid value: a percentage of a share (``46%``), thousands separators
+        (``1,000,000``); else an empty text."""
+        from sorabook.params.literals import read_number
+
+        text = text.strip()
+        if text.endswith("%") and self.unit.startswith("share"):
+            x = read_number(text[:-1].strip())
+            guess = None if x is None or isinstance(x, bool) else round(x / 100, 15)
+        elif re.fullmatch(r"[-+]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?", text):
+            guess = read_number(text.replace(",", ""))
+        else:
+            return ""
+        try:
+            guess = self.check(guess)
+        except ParamError:
+            return ""
+        return f" (did you mean {fmt(guess)}?)"
+
+
+def nearest(text: str, options: Sequence[str], cutoff: float = 0.6) -> str | None:
+    """The option a person most likely meant by ``text``, or None: the same name in another letter
+    case or with ``-`` for ``_`` (``FPS`` -> ``fps``), else the first option that starts with it
+    (``h200`` -> ``H200-SXM``, not ``B200``), else the closest by :mod:`difflib` above ``cutoff``."""
+    import difflib
+
+    def key(s: str) -> str:
+        """A name as compared: lower case, ``-`` and ``_`` alike."""
+        return s.strip().lower().replace("-", "_")
+
+    keyed = {}
+    for option in options:
+        keyed.setdefault(key(option), option)
+    k = key(text)
+    if not k:
+        return None
+    if k in keyed:
+        return keyed[k]
+    starts = [o for kk, o in keyed.items() if kk.startswith(k)]
+    if starts and len(k) > 1:
+        return starts[0]
+    near = difflib.get_close_matches(k, list(keyed), n=1, cutoff=cutoff)
+    return keyed[near[0]] if near else None
 
 
 def _plain(value: Any) -> Any:

@@ -3,11 +3,10 @@ as default, a unit, a range or choices, a description and a source."""
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any
 
-from sorabook.params.param import Param
+from sorabook.params.param import Param, nearest
 
 __all__ = ["REGISTRY", "defaults", "suggest"]
 
@@ -189,5 +188,5 @@ def defaults() -> dict[str, Any]:
 
 def suggest(name: str) -> str:
     """`` (did you mean 'x'?)`` for the registry name nearest to ``name``, or an empty text."""
-    near = difflib.get_close_matches(name, list(REGISTRY), n=1, cutoff=0.6)
-    return f" (did you mean '{near[0]}'?)" if near else ""
+    near = nearest(name, list(REGISTRY))  # fsp -> fps, FPS -> fps, frame-width -> frame_width
+    return f" (did you mean '{near}'?)" if near else ""
