@@ -109,9 +109,10 @@ def test_front_page_leads_with_what_the_book_found(default_build):
     of this build's results.json, linked to their anchors."""
     page = (default_build.out / "book" / "intro.html").read_text()
     doc = json.loads((default_build.out / "results.json").read_text())
-    body = page[page.index("<h1"):]
-    assert body.index("What the book found") < body.index("What the article argues")
-    block = body[body.index("sorabook-findings"):body.index("What the article argues")]
+    body = page[page.index('<article class="bd-article">'):]
+    title, found, argues = (body.index(t) for t in ("<h1>sorabook", "What the book found", "What the article argues"))
+    assert title < found < body.index("In March 2024") < argues  # right under the title, before any prose
+    block = body[body.index("sorabook-findings"):argues]
     value = format_value(doc["results"]["corrected-video-minutes-per-h100-hour"]["value"],
                          report.RESULTS["corrected-video-minutes-per-h100-hour"].fmt)
     assert value in block and "07-corrections.html#result-corrected-video-minutes-per-h100-hour" in block
