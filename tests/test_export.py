@@ -33,3 +33,34 @@ def test_csv_has_one_row_per_result_and_reads_back_every_float_exactly():
     assert [r["key"] for r in rows] == list(doc["results"])
     assert all(float(r["value"]) == doc["results"][r["key"]]["value"] for r in rows)
     assert {r["scenario"] for r in rows} == {"corrected"}
+
+
+def test_a_modified_build_is_labelled_with_its_changes():
+    """Issue "the book as readers meet it": ``--set fps=30`` on the article was published as scenario
+    ``article``. ``scenario`` keeps its meaning (the set the parameters start from); ``modified`` holds the
+    parameters that differ from that set and ``label`` says both."""
+    doc, _ = _doc(sets=["fps=30"])
+    assert (doc["scenario"], doc["modified"], doc["label"]) == ("article", {"fps": 30.0}, "article, modified: fps = 30")
+    plain, _ = _doc()
+    assert (plain["scenario"], plain["modified"], plain["label"]) == ("article", {}, "article")
+    corrected, p = _doc("corrected")
+    assert (corrected["modified"], corrected["label"]) == ({}, "corrected") and p.differences()
+    both, _ = _doc("corrected", ["gpu=B200", "fps=25"])
+    assert both["modified"] == {"fps": 25.0, "gpu": "B200"}
+    assert both["label"].startswith("corrected, modified: ") and {"fps = 25", "gpu = B200"} == set(
+        both["label"].removeprefix("corrected, modified: ").split(", "))
+    rows = list(csv.DictReader(io.StringIO(results_csv(doc))))
+    assert {r["label"] for r in rows} == {"article, modified: fps = 30"} and {r["scenario"] for r in rows} == {"article"}
+
+
+def test_a_params_file_is_labelled_custom_with_its_differences(tmp_path):
+    """A ``--params`` file has no shipped set: ``custom``, labelled with its differences from the article."""
+    f = tmp_path / "mine.yaml"
+    f.write_text("fps: 30\ndiffusion_steps: 50\n")
+    p, s = resolve(params_file=f)
+    doc = results_document(p, s, registry.compute(p, ["01-latent-compression"]), site=False)
+    assert doc["scenario"] == "custom" and doc["modified"] == p.differences() == {"fps": 30.0, "diffusion_steps": 50}
+    assert doc["label"] == "custom: fps = 30, diffusion_steps = 50"
+    f.write_text("fps: 24\n")
+    p, s = resolve(params_file=f)
+    assert results_document(p, s, {}, site=False)["label"] == "custom: the article's values"

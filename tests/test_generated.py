@@ -76,12 +76,23 @@ def test_document_holds_every_result(doc):
 
 
 def test_citation_line_states_the_value(doc):
-    """Contract of ``citation_line``: version, scenario, parameters sha256, and the key with its value
-    as ``format_value(value)`` and its unit. Hand: pixel-positions of the article's 512x512 image is
-    262,144 pixels (the article's printed number)."""
+    """Contract of ``citation_line``: the key, value and unit first (what differs between two lines),
+    then in brackets the version, the scenario's label and the parameters sha256. Hand:
+    pixel-positions of the article's 512x512 image is 262,144 pixels (the article's printed number)."""
     line = generated.citation_line(doc, "pixel-positions")
-    assert line == (f"sorabook {doc['versions']['sorabook']}, scenario `article`, parameters sha256 "
-                    f"{doc['parameters_sha256']}, result `pixel-positions` = 262,144 pixels")
+    assert line == (f"pixel-positions = 262,144 pixels [sorabook {doc['versions']['sorabook']}; scenario: article; "
+                    f"parameters sha256 {doc['parameters_sha256']}]")
+    assert "\n" not in line
+
+
+def test_citation_line_names_a_modified_build():
+    """Issue "the book as readers meet it": a build with ``--set fps=30`` was cited as scenario ``article``;
+    its line names the change. Hand: 60 s at 30 fps is 1,800 frames."""
+    p, scenario = sparams.resolve(sets=["fps=30"])
+    modified = export.results_document(p, scenario, registry.compute(p, ["01-latent-compression"]), site=False)
+    line = generated.citation_line(modified, "video-frames")
+    assert line.startswith("video-frames = 1,800 frames [")
+    assert "; scenario: article, modified: fps = 30; " in line
 
 
 def test_results_page_lists_every_result(doc):
@@ -102,21 +113,31 @@ def test_results_page_lists_every_result(doc):
         assert r["anchor"].endswith(f"#result-{key}")
 
 
-def test_results_page_has_one_citation_line_per_result(doc):
-    """Contract of ``results_page``: a ``text`` block with one citation line per result, each with
-    the value as ``format_value(value)`` and the unit."""
+def test_results_page_has_one_citation_block_per_result(doc):
+    """Contract of ``results_page``: under "Citation lines", one ``text`` code block per result (each with
+    its own copy button on the site) holding one line: the key, ``format_value(value)`` and the unit, then
+    the version, the scenario and the parameters sha256."""
     text = generated.results_page(doc)
-    block = text.split("```text\n", 1)[1].split("\n```", 1)[0].splitlines()
-    assert len(block) == len(doc["results"])
-    for line, (key, r) in zip(block, doc["results"].items()):
+    section = text.split("\n## Citation lines\n", 1)[1].split("\n## Evidence\n", 1)[0]
+    blocks = re.findall(r"^```text\n(.*)\n```$", section, flags=re.M)
+    assert len(blocks) == len(doc["results"]) == section.count("```text")
+    for line, (key, r) in zip(blocks, doc["results"].items()):
         assert line == generated.citation_line(doc, key)
-        m = re.fullmatch(r"sorabook (\S+), scenario `(.+)`, parameters sha256 ([0-9a-f]{64}), result `(.+)` = (.+)",
-                         line)
+        m = re.fullmatch(r"(\S+) = (.+) \[sorabook (\S+); scenario: (.+); parameters sha256 ([0-9a-f]{64})\]", line)
         assert m, line
-        version, scenario, sha, cited, shown = m.groups()
-        assert (version, scenario, sha, cited) == (doc["versions"]["sorabook"], doc["scenario"],
-                                                   doc["parameters_sha256"], key)
+        cited, shown, version, label, sha = m.groups()
+        assert (cited, version, label, sha) == (key, doc["versions"]["sorabook"], doc["label"],
+                                                doc["parameters_sha256"])
         assert shown == f"{format_value(r['value'])} {r['unit']}".strip()
+
+
+def test_citation_block_fence_outlasts_backticks_in_the_label(doc):
+    """Contract of ``citation_block``: a label with a run of backticks (text from a parameter's value)
+    stays inside its block: the fence is longer than the run."""
+    hostile = {**doc, "label": "custom: gpu = ```x````"}
+    block = generated.citation_block(hostile, "pixel-positions")
+    first, line, last = block.rstrip("\n").split("\n")
+    assert first == "`````text" and last == "`````" and "````" in line
 
 
 def test_results_page_of_a_partial_run(doc):
@@ -174,7 +195,8 @@ def test_provenance_box_shape(hostile_prov):
     lines = box.splitlines()
     assert lines[0] == '<details class="sorabook-provenance">'
     assert lines[1].startswith('<summary><span class="sorabook-provenance-title">Provenance of this page</span>: '
-                               "scenario <code>custom</code>, parameters <code>")
+                               "scenario <code>custom: diffusion_steps = 50, tiktok_ai_share = 0.25</code>, "
+                               "parameters <code>")
     assert f"<code>{hostile_prov['parameters_sha256'][:8]}</code>&hellip;</summary>" in lines[1]
     assert box.endswith("</details>\n")
     assert "`diffusion_steps` = 50" in box
@@ -193,11 +215,11 @@ def test_provenance_box_escapes_a_hostile_description(hostile_prov):
     assert [ln for ln in lines if ln.startswith("<")] == [lines[0], lines[1], "</details>"]
     assert not [ln for ln in lines if ln.startswith("#") or ln.startswith(":::")]
     (line,) = [ln for ln in lines if ln.startswith("- **Scenario:**")]
-    assert line == f"- **Scenario:** `custom`: {escape(HOSTILE)}"
+    assert line == f"- **Scenario:** `custom: diffusion_steps = 50, tiktok_ai_share = 0.25`: {escape(HOSTILE)}"
     # no HTML tag can open anywhere in the box but the box's own and the time stamp (generated.stamp)
     inside = "\n".join(lines[2:-1]).replace(generated.stamp(hostile_prov["built"]), "")
     assert _unescaped(inside, "<>") == []
-    described = line.removeprefix("- **Scenario:** `custom`: ")
+    described = line.removeprefix("- **Scenario:** `custom: diffusion_steps = 50, tiktok_ai_share = 0.25`: ")
     assert _unescaped(described, "<>`{}|*[]$#") == []
     (changed,) = [ln for ln in lines if ln.startswith("- **Parameters that differ")]
     assert _unescaped(changed.split("`distribution_overrides` = ", 1)[1], "<>`{}|") == []
@@ -209,6 +231,19 @@ def test_provenance_box_of_the_article(tmp_path):
     box = generated.provenance_box(pipeline.provenance(tmp_path, p, scenario))
     assert "- **Parameters that differ from the article's:** none" in box
     assert f"- **Scenario:** `article`: {escape(scenario.description)}" in box
+    assert "scenario <code>article</code>, parameters" in box
+
+
+def test_provenance_box_names_a_modified_build(tmp_path):
+    """Issue "the book as readers meet it": ``--set`` on top of a scenario is named in the box's summary
+    and its scenario line, not hidden behind the scenario's name."""
+    p, scenario = sparams.resolve("corrected", sets=["fps=30"])
+    prov = pipeline.provenance(tmp_path, p, scenario)
+    assert (prov["scenario"], prov["label"], prov["modified"]) == ("corrected", "corrected, modified: fps = 30",
+                                                                   {"fps": 30.0})
+    box = generated.provenance_box(prov)
+    assert "scenario <code>corrected, modified: fps = 30</code>, parameters" in box
+    assert "- **Scenario:** `corrected, modified: fps = 30`: " in box
 
 
 def test_provenance_box_scenario_name_is_inline_code():
@@ -276,48 +311,84 @@ def test_scenarios_page_of_one_scenario(comparison):
 
 def test_reproduction_page_lists_every_claim(doc):
     """Contract of ``reproduction_page``: one row per claim of ``check_claims``, in order, with its
-    chapter, text, printed and recomputed values, signed difference and verdict in bold."""
+    chapter, text, printed and recomputed values, signed difference and verdict: a mark in a span of
+    the verdict's class, then the verdict in words (bold when it disagrees)."""
     claims = doc["claims"]
     assert len(claims) == len(registry.CLAIMS)
     text = generated.reproduction_page(claims)
     header, rows = _table(text, "tbl-reproduction")
     assert header == ["chapter", "the article says", "printed", "recomputed", "difference", "verdict"]
     assert len(rows) == len(claims)
+    marks = {"agrees": "✓", "approximate": "≈", "disagrees": "✗"}
     for row, c in zip(rows, claims):
+        words = "**disagrees**" if c["verdict"] == "disagrees" else c["verdict"]
         assert row == [f"{{doc}}`/notebooks/{c['chapter']}`", escape(c["text"]),
                        escape(f"{format_value(c['printed'])} {c['unit']}"),
                        escape(f"{format_value(c['recomputed'])} {c['unit']}"),
-                       escape(f"{c['relative_difference']:+.1%}"), f"**{c['verdict']}**"]
+                       escape(f"{c['relative_difference']:+.1%}"),
+                       f'<span class="sorabook-verdict sorabook-verdict-{c["verdict"]}" aria-hidden="true">'
+                       f'{marks[c["verdict"]]}</span> {words}']
 
 
 def test_reproduction_page_summary_counts(doc):
     """Hand count over the claims: the summary's numbers of agreeing, approximate and disagreeing
-    claims, and every disagreeing claim named with its difference."""
+    claims; the chapters named are those of the rows (chapters 1 to 6 print the article's numbers,
+    not all nine)."""
     claims = doc["claims"]
     n = {v: sum(c["verdict"] == v for c in claims) for v in ("agrees", "approximate", "disagrees")}
     assert sum(n.values()) == len(claims)
     text = generated.reproduction_page(claims)
     assert (f"Of the article's {len(claims)} checked numbers, {n['agrees']} agree with what its own inputs give "
             f"(within 2 %), {n['approximate']} are approximate (within 25 %) and {n['disagrees']} disagree.") in text
-    assert f"from all {len(registry.CHAPTERS)} chapters" in text
-    for c in claims:
-        named = f"{escape(c['text'])} ({c['relative_difference']:+.0%})"
-        assert (named in text.split("The ones that disagree:")[-1]) == (c["verdict"] == "disagrees")
+    assert f"This page gathers the {len(claims)} of them from chapters 1 to 6." in text
+    assert f"all {len(registry.CHAPTERS)} chapters" not in text
+
+
+def test_reproduction_page_names_the_chapters_of_its_rows(doc):
+    """Contract of ``chapter_span``: the chapters of the rows given, from their numbers."""
+    claims = doc["claims"]
+    ch5 = [c for c in claims if c["chapter"] == "05-fleet-forecast"]
+    assert "from chapter 5." in generated.reproduction_page(ch5)
+    some = [c for c in claims if c["chapter"] in ("01-latent-compression", "03-training-estimate")]
+    assert "from chapters 1 and 3." in generated.reproduction_page(some)
+    assert generated.chapter_span(["02-a", "01-b", "03-c", "06-d"]) == "chapters 1, 2, 3 and 6"
+
+
+def test_reproduction_page_puts_disagreements_in_a_callout_above_the_table(doc):
+    """Issue "the book as readers meet it": the claims that disagree stand out. A warning admonition
+    before the table names each one (its chapter, the printed text, what the inputs give and the signed
+    difference) and only those; by the check of the article's inputs (chapter 5) there are two."""
+    claims = doc["claims"]
+    off = [c for c in claims if c["verdict"] == "disagrees"]
+    assert [c["key"] for c in off] == ["fleet-gpus-average", "fleet-gpus-peak"]
+    text = generated.reproduction_page(claims)
+    head, rest = text.split(":::{admonition} 2 printed numbers disagree with the article's own inputs\n", 1)
+    callout = rest.split("\n:::\n", 1)[0]
+    assert rest.index("\n:::\n") < rest.index(":::{table}")
+    assert callout.startswith(":class: warning sorabook-disagrees\n")
+    items = [ln for ln in callout.splitlines() if ln.startswith("- ")]
+    assert len(items) == len(off)
+    for item, c in zip(items, off):
+        assert item.startswith(f"- {{doc}}`Chapter 5 </notebooks/{c['chapter']}>`: the article prints “{escape(c['text'])}”")
+        assert f"**{escape(format_value(c['recomputed']))} {c['unit']}**" in item
+        assert item.endswith(f"({c['relative_difference']:+.0%}).")
 
 
 def test_reproduction_page_escapes_claim_text(doc):
-    """Contract of the module: a claim's text is shown as written, in the table and in the summary."""
+    """Contract of the module: a claim's text is shown as written, in the callout and in the table."""
     bad = {**doc["claims"][0], "text": HOSTILE, "relative_difference": 0.5, "verdict": "disagrees"}
     text = generated.reproduction_page([bad])
-    assert _unescaped(text.split("The ones that disagree:")[1].split("\n")[0], "<>`{}|*[]$#") == []
-    assert f"The ones that disagree: {escape(HOSTILE)} (+50%)." in text
+    (item,) = [ln for ln in text.splitlines() if ln.startswith("- {doc}")]
+    assert escape(HOSTILE) in item
+    assert _unescaped(item.split("prints ", 1)[1], "<>`{}|*[]$#") == ["*", "*", "*", "*"]  # the bold value's own
     _, rows = _table(text, "tbl-reproduction")
     assert len(rows) == 1 and len(rows[0]) == 6 and rows[0][1] == escape(HOSTILE)
+    assert [ln for ln in text.splitlines() if ln.startswith("#")] == ["# Reproduction: the article's numbers, checked"]
 
 
 def test_reproduction_page_without_disagreement(doc):
-    """Contract: with no disagreeing claim the summary names none."""
+    """Contract: with no disagreeing claim there is no callout and the summary names none."""
     agreeing = [c for c in doc["claims"] if c["verdict"] == "agrees"]
     text = generated.reproduction_page(agreeing)
-    assert "disagree:" not in text
-    assert f"{len(agreeing)} agree" in text and "0 are approximate" in text and "and 0 disagree." in text
+    assert "admonition" not in text and "disagree with" not in text
+    assert "sorabook-verdict-disagrees" not in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -9,7 +10,8 @@ import pytest
 
 from sorabook import params
 from sorabook.results import registry as report
-from sorabook.book import publish
+from sorabook.book import generated, publish
+from sorabook.results.specs import format_value
 
 from conftest import ROOT, run_cli
 
@@ -48,7 +50,7 @@ def test_results_page_lists_every_result_with_link_and_citation(default_build):
     doc = json.loads((default_build.out / "results.json").read_text())
     for key, r in doc["results"].items():
         assert f'href="../{r["anchor"]}"' in page, key
-        assert f"result `{key}` =" in page.replace("&#96;", "`"), key
+        assert generated.citation_line(doc, key) in html.unescape(page), key
     assert doc["parameters_sha256"] in page
     downloads = {p.name for p in (default_build.out / "_downloads").rglob("*") if p.is_file()}
     assert {"results.json", "results.csv"} <= downloads
@@ -76,6 +78,10 @@ def test_anchors_are_stable_across_parameter_changes(default_build, tmp_path):
     b = json.loads((other.out / "results.json").read_text())
     assert {k: r["anchor"] for k, r in a["results"].items()} == {k: r["anchor"] for k, r in b["results"].items()}
     assert a["parameters_sha256"] != b["parameters_sha256"]
+    assert (b["scenario"], b["modified"]) == ("article", {"fps": 25.0, "video_seconds": 20.0})
+    assert b["label"] == "article, modified: video_seconds = 20, fps = 25"  # in the registry's order
+    assert "scenario <code>article, modified: video_seconds = 20, fps = 25</code>" in (
+        other.out / "notebooks" / "02-dit-scaling.html").read_text()
     for key, r in b["results"].items():
         page, anchor = r["anchor"].split("#")
         assert f'id="{anchor}"' in (other.out / page).read_text(), key
@@ -91,7 +97,28 @@ def test_reproduction_page_gathers_every_claim(default_build):
         assert f'href="../notebooks/{stem}.html"' in page, stem
     table = page[page.index("<table"):page.index("</table>")]
     assert table.count("<tr") == 1 + len(doc["claims"])
-    assert sum(table.count(f"<strong>{v}</strong>") for v in ("agrees", "approximate", "disagrees")) == len(doc["claims"])
+    assert table.count('class="sorabook-verdict sorabook-verdict-') == len(doc["claims"])
+    off = [c for c in doc["claims"] if c["verdict"] == "disagrees"]
+    assert table.count("<strong>disagrees</strong>") == len(off)
+    callout = page[page.index("sorabook-disagrees"):page.index("<table")]
+    assert all(c["text"] in html.unescape(callout) for c in off)
+
+
+def test_front_page_leads_with_what_the_book_found(default_build):
+    """The front page's first block, right under its title, is "What the book found", with the numbers
+    of this build's results.json, linked to their anchors."""
+    page = (default_build.out / "book" / "intro.html").read_text()
+    doc = json.loads((default_build.out / "results.json").read_text())
+    body = page[page.index('<article class="bd-article">'):]
+    title, found, argues = (body.index(t) for t in ("<h1>sorabook", "What the book found", "What the article argues"))
+    assert title < found < body.index("In March 2024") < argues  # right under the title, before any prose
+    block = body[body.index("sorabook-findings"):argues]
+    value = format_value(doc["results"]["corrected-video-minutes-per-h100-hour"]["value"],
+                         report.RESULTS["corrected-video-minutes-per-h100-hour"].fmt)
+    assert value in block and "07-corrections.html#result-corrected-video-minutes-per-h100-hour" in block
+    assert "sorabook: what the book found" not in page  # the marker line is gone
+    cite = html.unescape((default_build.out / "book" / "cite.html").read_text())
+    assert generated.citation_line(doc, next(iter(doc["results"]))) in cite
 
 
 def test_a_jupyter_book_failure_is_said_plainly():

@@ -13,15 +13,32 @@ from typing import Any, Mapping
 from sorabook.book.page import code, escape, table_markdown
 from sorabook.results.specs import format_value
 
-__all__ = ["citation_line", "evidence_section", "provenance_box", "reproduction_page", "results_page", "scenarios_page",
+__all__ = ["citation_block", "citation_blocks", "citation_line", "evidence_section", "provenance_box", "reproduction_page", "results_page", "scenarios_page",
            "stamp"]
 
 
 def citation_line(doc: Mapping, key: str) -> str:
-    """The line a reader pastes to cite one result of a run."""
+    """The line a reader pastes to cite one result of a run, on one line: what is cited first
+    (``key = value unit``), then where it comes from in brackets (version, the scenario's label of
+    :func:`sorabook.results.export.scenario_label`, parameters sha256)."""
     r = doc["results"][key]
-    return (f"sorabook {doc['versions']['sorabook']}, scenario `{doc['scenario']}`, parameters sha256 "
-            f"{doc['parameters_sha256']}, result `{key}` = {format_value(r['value'])} {r['unit']}").strip()
+    label = " ".join(str(doc.get("label", doc["scenario"])).split())
+    cited = f"{key} = {format_value(r['value'])} {r['unit']}".strip()
+    return (f"{cited} [sorabook {doc['versions']['sorabook']}; scenario: {label}; "
+            f"parameters sha256 {doc['parameters_sha256']}]")
+
+
+def citation_block(doc: Mapping, key: str) -> str:
+    """One result's :func:`citation_line` as a code block of its own (one line to copy, with the site's
+    copy button); its fence is longer than any run of backticks in the line."""
+    line = citation_line(doc, key)
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", line)), default=0))
+    return f"{fence}text\n{line}\n{fence}\n"
+
+
+def citation_blocks(doc: Mapping) -> str:
+    """Every result's :func:`citation_block`, in the document's order."""
+    return "\n".join(citation_block(doc, key) for key in doc["results"])
 
 
 def _value(value: Any) -> str:
@@ -57,7 +74,7 @@ def provenance_box(prov: Mapping) -> str:
     diffs = prov["differences"]
     changed = ", ".join(f"{code(k)} = {escape(_value(v))}" for k, v in diffs.items()) or "none"
     commit = prov.get("git_commit") or "not a git checkout"
-    scenario = html.escape(" ".join(str(prov["scenario"]).split()))
+    scenario = html.escape(" ".join(str(prov.get("label", prov["scenario"])).split()))
     summary = (f'<summary><span class="sorabook-provenance-title">{PROVENANCE_TITLE}</span>: scenario '
                f'<code>{scenario}</code>, parameters '
                f'<code>{html.escape(str(prov["parameters_sha256"])[:8])}</code>&hellip;</summary>')
@@ -65,7 +82,7 @@ def provenance_box(prov: Mapping) -> str:
         '<details class="sorabook-provenance">',
         summary,
         "",
-        f"- **Scenario:** {code(prov['scenario'])}: {escape(prov['description'])}",
+        f"- **Scenario:** {code(prov.get('label', prov['scenario']))}: {escape(prov['description'])}",
         f"- **Parameters that differ from the article's:** {changed}",
         f"- **Parameters sha256:** `{prov['parameters_sha256']}`",
         f"- **Built with:** sorabook {escape(prov['version'])}, git commit {code(commit)}, "
@@ -127,13 +144,12 @@ def results_page(doc: Mapping, evidence_tables: Mapping[str, list] | None = None
         "tbl-results",
         "Every headline result of this build; each key links to the sentence that states it.",
     )
-    lines = "\n".join(citation_line(doc, key) for key in doc["results"])
     return "\n".join([
         "(results)=",
         "# Results",
         "",
         f"All {len(doc['results'])} headline results of this build, computed with scenario "
-        f"{code(doc['scenario'])} (parameters sha256 `{doc['parameters_sha256']}`). The same numbers, with "
+        f"{code(doc.get('label', doc['scenario']))} (parameters sha256 `{doc['parameters_sha256']}`). The same numbers, with "
         "the parameters and versions, are in {download}`results.json <results.json>` and "
         "{download}`results.csv <results.csv>`, and `sorabook results` prints them without building the book.",
         "",
@@ -144,12 +160,11 @@ def results_page(doc: Mapping, evidence_tables: Mapping[str, list] | None = None
         table,
         "## Citation lines",
         "",
-        "One line per result, ready to paste:",
+        "One line per result, ready to paste: the result's key, value and unit, then in brackets the "
+        "version, the scenario (with the parameters changed from it, if any) and the parameters sha256 "
+        "that identify the build.",
         "",
-        "```text",
-        lines,
-        "```",
-        "",
+        citation_blocks(doc),
         evidence_section(evidence_tables),
     ])
 
@@ -194,10 +209,33 @@ def scenarios_page(comparison: Mapping[str, Mapping]) -> str:
     ])
 
 
-def reproduction_page(claims: list[Mapping]) -> str:
-    """``book/reproduction.md``: every number the article prints, recomputed, in one table."""
-    from sorabook.results.registry import CHAPTERS
+#: How each verdict reads in the reproduction table: a mark and the word, in a span of its own class
+#: (``book/_static/sorabook.css`` makes ``disagrees`` stand out).
+VERDICT_MARKS = {"agrees": "✓", "approximate": "≈", "disagrees": "✗"}
 
+
+def verdict_cell(verdict: str) -> str:
+    """The reproduction table's verdict cell: a mark, the verdict in words (bold when it disagrees), in
+    ``<span class="sorabook-verdict sorabook-verdict-<verdict>">``."""
+    words = f"**{verdict}**" if verdict == "disagrees" else verdict
+    return (f'<span class="sorabook-verdict sorabook-verdict-{verdict}" aria-hidden="true">{VERDICT_MARKS.get(verdict, "")}</span> '
+            f"{words}")
+
+
+def chapter_span(stems) -> str:
+    """The chapters ``stems`` name, in words from their numbers: ``chapter 5``, ``chapters 1 to 6``
+    (consecutive) or ``chapters 1, 3 and 5``."""
+    numbers = sorted({int(str(s).split("-", 1)[0]) for s in stems})
+    if len(numbers) == 1:
+        return f"chapter {numbers[0]}"
+    if numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"chapters {numbers[0]} to {numbers[-1]}"
+    return "chapters " + ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
+
+
+def reproduction_page(claims: list[Mapping]) -> str:
+    """``book/reproduction.md``: every number the article prints, recomputed, in one table, the ones
+    that disagree with the article's own inputs first in a callout above it and marked in it."""
     rows = []
     for c in claims:
         rows.append({
@@ -206,33 +244,43 @@ def reproduction_page(claims: list[Mapping]) -> str:
             "printed": f"{format_value(c['printed'])} {c['unit']}",
             "recomputed": f"{format_value(c['recomputed'])} {c['unit']}",
             "difference": f"{c['relative_difference']:+.1%}",
-            "verdict": f"**{c['verdict']}**",
+            "verdict": verdict_cell(c["verdict"]),
         })
     counts = {v: sum(c["verdict"] == v for c in claims) for v in ("agrees", "approximate", "disagrees")}
     disagree = [c for c in claims if c["verdict"] == "disagrees"]
     summary = (f"Of the article's {len(claims)} checked numbers, {counts['agrees']} agree with what its own "
                f"inputs give (within 2 %), {counts['approximate']} are approximate (within 25 %) and "
                f"{counts['disagrees']} disagree.")
+    callout = []
     if disagree:
-        names = "; ".join(f"{escape(c['text'])} ({c['relative_difference']:+.0%})" for c in disagree)
-        summary += f" The ones that disagree: {names}. The book carries the recomputed values forward."
+        summary += " The box above names the ones that disagree; the book carries the recomputed values forward."
+        items = [f"- {{doc}}`{chapter_span([c['chapter']]).capitalize()} </notebooks/{c['chapter']}>`: the article "
+                 f"prints “{escape(c['text'])}”; its own inputs give "
+                 f"**{escape(format_value(c['recomputed']))} {escape(c['unit'])}**, "
+                 f"{escape(format_value(c['printed']))} {escape(c['unit'])} printed "
+                 f"({c['relative_difference']:+.0%})." for c in disagree]
+        n = len(disagree)
+        callout = [f":::{{admonition}} {n} printed {'number disagrees' if n == 1 else 'numbers disagree'} with "
+                   "the article's own inputs", ":class: warning sorabook-disagrees", "", *items, ":::", ""]
     table = table_markdown(
         rows,
         [("chapter", "chapter", "raw"), ("text", "the article says", None), ("printed", "printed", None),
          ("recomputed", "recomputed", None), ("difference", "difference", None), ("verdict", "verdict", "raw")],
         "tbl-reproduction",
-        "Every number the article prints, recomputed from the article's own stated inputs.",
+        "Every number the article prints, recomputed from the article's own stated inputs; "
+        "✗ marks a number that disagrees, ≈ one that is approximate, ✓ one that agrees.",
     )
+    where = chapter_span(c["chapter"] for c in claims) if claims else "no chapter"
     return "\n".join([
         "(reproduction)=",
         "# Reproduction: the article's numbers, checked",
         "",
-        "Each chapter ends with the numbers the article prints in the section it reproduces, recomputed "
-        "from the inputs the article states (its defaults in this book), whatever scenario the book was "
-        "built with. The verdict is **agrees** within 2 %, **approximate** within 25 %, **disagrees** "
-        "beyond. This page gathers them from all "
-        f"{len(CHAPTERS)} chapters.",
+        "Each chapter that reproduces a section of the article ends with the numbers the article prints "
+        "there, recomputed from the inputs the article states (its defaults in this book), whatever scenario "
+        "the book was built with. The verdict is **agrees** within 2 %, **approximate** within 25 %, "
+        f"**disagrees** beyond. This page gathers the {len(claims)} of them from {where}.",
         "",
+        *callout,
         summary,
         "",
         table,

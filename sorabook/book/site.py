@@ -39,6 +39,7 @@ __all__ = [
     "collect",
     "copy_evidence",
     "export",
+    "fill_marker",
     "fill_stamps",
     "insert_provenance",
     "jupyter_book_command",
@@ -84,10 +85,15 @@ def build_time() -> str:
 
 
 def provenance(root: Path, params: Params, scenario: Scenario) -> dict:
-    """What a build was made with: scenario, changed parameters, hash, version, commit, date
+    """What a build was made with: scenario, its label (with the parameters changed from it,
+    :func:`sorabook.results.export.scenario_label`), changed parameters, hash, version, commit, date
     (UTC, :func:`build_time`)."""
+    from sorabook.results.export import modified, scenario_label
+
     return {
         "scenario": scenario.name,
+        "label": scenario_label(params, scenario),
+        "modified": modified(params, scenario),
         "description": scenario.description,
         "differences": params.differences(),
         "parameters_sha256": params.sha256,
@@ -138,7 +144,7 @@ def assemble(root: Path, dest: Path, doc: Mapping | None = None, prov: Mapping |
     downloadable results files, and with provenance ``prov`` a provenance box at the
     top of every executed chapter.
     """
-    from sorabook.book import generated
+    from sorabook.book import findings, generated
 
     for name in CONFIG_FILES:
         shutil.copyfile(root / name, dest / name)
@@ -146,6 +152,9 @@ def assemble(root: Path, dest: Path, doc: Mapping | None = None, prov: Mapping |
     if doc is None:
         return
     book = dest / "book"
+    fill_marker(book / "intro.md", findings.MARKER, findings.findings_block(doc))
+    fill_marker(book / "cite.md", CITE_EXAMPLE_MARKER,
+                generated.citation_block(doc, next(iter(doc["results"]))))
     (book / "results.md").write_text(generated.results_page(doc))
     copy_evidence(book / "evidence")  # the results page's download links point here
     (book / "results.json").write_text(json.dumps(doc, indent=2) + "\n")
@@ -156,6 +165,21 @@ def assemble(root: Path, dest: Path, doc: Mapping | None = None, prov: Mapping |
         box = provenance_box(prov)
         for nb_path in sorted((dest / "notebooks").glob("*.ipynb")):
             insert_provenance(nb_path, box)
+
+
+#: The line of ``book/cite.md`` that the build replaces with a citation line of its first result.
+CITE_EXAMPLE_MARKER = "% sorabook: an example citation line (written here by the build, sorabook/book/site.py)"
+
+
+def fill_marker(page: Path, marker: str, text: str) -> None:
+    """Replace the line ``marker`` of the staged ``page`` with ``text`` (a generated block); a page
+    without that line exactly once raises :class:`BuildError`, so a block is never silently lost."""
+    lines = page.read_text().split("\n")
+    if lines.count(marker) != 1:
+        raise BuildError(f"{page.parent.name}/{page.name}: expected the line {marker!r} once, "
+                         f"found it {lines.count(marker)} times")
+    i = lines.index(marker)
+    page.write_text("\n".join([*lines[:i], text.rstrip("\n"), *lines[i + 1:]]))
 
 
 def copy_evidence(dest: Path) -> list[Path]:
