@@ -160,7 +160,7 @@ def test_params_fits_the_terminal_and_writes_numbers_as_the_book_does(columns, c
     for bad in ("20000000000.0", "1e+21", "e+", "4.29497e+09", "60.0"):
         assert bad not in out
     rows = {line.split()[0]: line for line in out.splitlines() if line and not line.startswith(" ")}
-    assert "2 × 10¹⁰" in rows["sora_params"] and "1 × 10²¹" in rows["dit_train_flops"]
+    assert "2\u00a0×\u00a010¹⁰" in rows["sora_params"] and "1\u00a0×\u00a010²¹" in rows["dit_train_flops"]
     assert "0 to 4294967295" in rows["seed"] and " 20240301 " in rows["seed"]
     assert "3,000,000" in rows["dit_train_steps"] and "0.001 to 1" in rows["train_utilization"]
     assert set(REGISTRY) <= set(rows)

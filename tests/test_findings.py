@@ -60,7 +60,12 @@ def test_block_states_the_corrected_cost_its_range_and_the_evidence(doc):
     assert "give 12 (too low by 22x)" in text
     spend, fleet = (doc["results"][k]["value"] for k in ("evidence-spend-implied-gpus", "fleet-gpus-peak"))
     assert f"({ch09_evidence.verdict(fleet, spend)})" in text
-    assert findings.gpu_seconds_per_video_second(5.0) == pytest.approx(12.0, rel=1e-12)
+    from sorabook.params import Params, defaults
+    from sorabook.results import registry
+
+    minutes = registry.lookup("video-minutes-per-h100-hour").evaluate(Params(defaults()))
+    assert registry.lookup("gpu-seconds-per-video-second").evaluate(Params(defaults())) == pytest.approx(
+        3600 / (60 * minutes), rel=1e-12)  # hand: 3,600 GPU-seconds make 60 x minutes seconds of video
 
 
 def test_block_follows_the_document_not_typed_numbers(doc):

@@ -22,7 +22,7 @@ from typing import Callable, Mapping
 from sorabook.book.page import escape
 from sorabook.results.specs import format_value
 
-__all__ = ["MARKER", "README_BEGIN", "README_END", "findings", "findings_block", "gpu_seconds_per_video_second",
+__all__ = ["MARKER", "README_BEGIN", "README_END", "findings", "findings_block",
            "readme_block", "replace_readme_block"]
 
 #: The line of ``book/intro.md`` that the build replaces with :func:`findings_block`.
@@ -35,13 +35,6 @@ TITLE = "What the book found"
 
 #: Chapter stems the findings cite.
 _CORRECTIONS, _UNCERTAINTY, _EVIDENCE = "07-corrections", "08-uncertainty", "09-evidence"
-
-
-def gpu_seconds_per_video_second(minutes_per_gpu_hour: float) -> float:
-    """GPU-seconds per second of video from minutes of video per GPU-hour: 3,600 GPU-seconds make
-    ``60 * minutes`` seconds of video (chapter 9 compares the article's 5 minutes per H100-hour,
-    12 H100-seconds per second, with measured runs this way)."""
-    return 3600.0 / (60.0 * minutes_per_gpu_hour)
 
 
 class _Myst:
@@ -146,12 +139,12 @@ def findings(doc: Mapping, links=None) -> list[str]:
             text += f"; 90 % range {v(q[0])} to {v(q[1])}"
         out.append(text + f"), and the peak fleet to {v(train[4])} GPUs ({v(train[5])} with {base}).")
 
-    evidence = ("evidence-measured-h100-seconds-per-video-second", "video-minutes-per-h100-hour",
+    evidence = ("evidence-measured-h100-seconds-per-video-second", "gpu-seconds-per-video-second",
                 "evidence-spend-implied-gpus", "fleet-gpus-peak", "train-check-open-sora-2-ratio",
                 "train-check-seaweed-7b-ratio")
     if have(*evidence):
         measured = res[evidence[0]]["value"]
-        estimate = gpu_seconds_per_video_second(res[evidence[1]]["value"])
+        estimate = res[evidence[1]]["value"]
         fleet, spend = res[evidence[3]]["value"], res[evidence[2]]["value"]
         out.append(
             f"**Held against the evidence ({links.chapter(_EVIDENCE, 'chapter 9')}):** measured open models "

@@ -61,6 +61,12 @@ def _minutes_per_hour(p) -> float:
     return chain.minutes_per_gpu_hour(p)
 
 
+@ch.result("gpu-seconds-per-video-second", "GPU-s per s of video", "GPU-seconds per second of generated video: "
+           "3,600 GPU-seconds over the 60 x minutes of video an hour makes (the article's 5 minutes: 12)", ".3g")
+def _gpu_seconds_per_video_second(p) -> float:
+    return 60.0 / _minutes_per_hour(p)
+
+
 @ch.claim("break-even-minutes-low", "break-even after 15.3 million minutes of video (conservative)", 15.3e6,
         "min", note="1.08 x 10^25 over the table's 524.6 x 10^9 per step gives 15.25M; the printed 524 x 10^9 gives "
                     "15.27M, which rounds to the printed 15.3M")

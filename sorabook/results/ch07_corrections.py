@@ -24,6 +24,8 @@ def _corrected_result(key: str, base, unit: str, fmt: str, description: str, ali
 _corrected_result("corrected-video-minutes-per-h100-hour", ch04_inference._minutes_per_hour, "min/GPU-hour", ".3g",
                   "Minutes of video per GPU-hour with every correction of the corrected scenario",
                   aliases=("sora-class-minutes-per-h100-hour", "sora-minute-minutes-per-h100-hour"))
+_corrected_result("corrected-gpu-seconds-per-video-second", ch04_inference._gpu_seconds_per_video_second,
+                  "GPU-s per s of video", ".3g", "GPU-seconds per second of generated video with every correction")
 _corrected_result("corrected-train-h100-months-low", ch03_training._train_months_low, "GPU-months", ",.0f",
                   "GPU-months of Sora's training, conservative, with every correction")
 _corrected_result("corrected-train-h100-months-high", ch03_training._train_months_high, "GPU-months", ",.0f",
