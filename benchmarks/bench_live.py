@@ -40,7 +40,8 @@ def measure(site: Path, loads: int, changes: int) -> tuple[list[float], list[flo
                 try:
                     page = context.new_page()
                     page.goto(base + "book/live.html", wait_until="commit")
-                    page.wait_for_function(f"() => {STATE}.state === 'ready'", timeout=120_000)
+                    page.wait_for_function(f"() => document.getElementById('sorabook-live') && {STATE}.state === 'ready'",
+                                           timeout=120_000)
                     ready.append(float(page.evaluate(f"{STATE}.readyMs")) / 1000)
                     print(f"  load {i + 1}: results shown {ready[-1]:.2f} s after navigation", flush=True)
                     if i == loads - 1:
