@@ -306,17 +306,29 @@ def search(browser, base_url: str, term: str) -> list[str]:
         context.close()
 
 
-def print_pdf(browser, base_url: str, path: str, out: Path) -> dict:
-    """Print ``path`` to ``out`` as a reader's "Save as PDF" would (print media, A4,
-    backgrounds). Returns what the printed page showed: its title and, for each image,
-    whether it was laid out and decoded in print media."""
-    context = browser.new_context(viewport=DESKTOP)
+@contextmanager
+def _printed(browser, base_url: str, path: str, out: Path, viewport: dict):
+    """``path`` opened at ``viewport`` in print media (maths typeset, images decoded), yielded to be
+    read, then printed to ``out`` (A4, backgrounds) as a reader's "Save as PDF" would."""
+    context = browser.new_context(viewport=viewport)
     try:
         page = context.new_page()
         open_page(page, urljoin(base_url, path))
         page.evaluate(_MATH_JS)
         page.emulate_media(media="print")
         page.evaluate(_IMAGES_JS)
+        yield page
+        out.parent.mkdir(parents=True, exist_ok=True)
+        page.pdf(path=str(out), format="A4", print_background=True)
+    finally:
+        context.close()
+
+
+def print_pdf(browser, base_url: str, path: str, out: Path) -> dict:
+    """Print ``path`` to ``out`` as a reader's "Save as PDF" would (print media, A4,
+    backgrounds). Returns what the printed page showed: its title and, for each image,
+    whether it was laid out and decoded in print media."""
+    with _printed(browser, base_url, path, out, DESKTOP) as page:
         shown = page.evaluate("""() => ({
             title: (document.querySelector("article h1, main h1") || {}).textContent || "",
             images: Array.from(document.querySelectorAll("article img, main img"), img => {
@@ -327,12 +339,8 @@ def print_pdf(browser, base_url: str, path: str, out: Path) -> dict:
             captions: Array.from(document.querySelectorAll("article figcaption, main figcaption"),
                                  c => c.textContent.trim()),
         })""")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        page.pdf(path=str(out), format="A4", print_background=True)
-        shown["title"] = re.sub(r"\s+", " ", shown["title"].replace("#", "")).strip()
-        return shown
-    finally:
-        context.close()
+    shown["title"] = re.sub(r"\s+", " ", shown["title"].replace("#", "")).strip()
+    return shown
 
 
 def screenshot(browser, base_url: str, path: str, out: Path, viewport: dict) -> None:
@@ -496,19 +504,8 @@ _PRINT_LAYOUT_JS = """() => ({
 def print_layout(browser, base_url: str, path: str, out: Path) -> dict:
     """Print ``path`` to ``out`` (as :func:`print_pdf`) and return, laid out for print at A4's
     width, its headings (``headings``) and the tables wider than the printed column (``wide``)."""
-    context = browser.new_context(viewport=A4_PX)
-    try:
-        page = context.new_page()
-        open_page(page, urljoin(base_url, path))
-        page.evaluate(_MATH_JS)
-        page.emulate_media(media="print")
-        page.evaluate(_IMAGES_JS)
-        layout = page.evaluate(_PRINT_LAYOUT_JS)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        page.pdf(path=str(out), format="A4", print_background=True)
-        return layout
-    finally:
-        context.close()
+    with _printed(browser, base_url, path, out, A4_PX) as page:
+        return page.evaluate(_PRINT_LAYOUT_JS)
 
 
 def pdf_pages(pdf: Path) -> list[list[str]]:

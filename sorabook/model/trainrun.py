@@ -15,11 +15,12 @@ and its GPU time is FLOPs / (peak x utilisation), :func:`sorabook.model.hardware
 The utilisation is a parameter, by default :func:`open_sora_step_mfu`: the utilisation, by this
 module's count, of Open-Sora 2.0's *timed training steps* (the authors' own timings in its released
 configuration, autoencoder and text encoder in the step), never one solved from a disclosed total.
-:data:`LLM_TRAIN_MFU` (Llama 3's 40 %) is the transformer-only bound it is compared with. :func:`check` holds a run against its disclosed GPU-hours. Two runs are encoded,
-each field with its source and confidence tag (V primary, S secondary, U unverified) and each
-undisclosed value as an assumption: :data:`OPEN_SORA_2` and :data:`SEAWEED_7B`.
-:func:`sora_class_run` prices a hypothetical Sora-class run with the same method, from a
-curriculum whose shares are read off a real run. Standard library only.
+:data:`LLM_TRAIN_MFU` (Llama 3's 40 %) is the transformer-only bound it is compared with.
+:func:`check` holds a run against its disclosed GPU-hours. Two runs are encoded, each field with
+its source and confidence tag (V primary, S secondary, U unverified) and each undisclosed value as
+an assumption: :data:`OPEN_SORA_2` and :data:`SEAWEED_7B`. The corrected scenario prices Sora's
+training the same way (:func:`sorabook.results.chain.train_video_factor`), with the curriculum
+share :func:`curriculum_shares` reads off Open-Sora 2.0. Standard library only.
 """
 
 from __future__ import annotations
@@ -49,9 +50,7 @@ __all__ = [
     "open_sora_step_mfu",
     "run_flops",
     "run_gpu_hours",
-    "sora_class_run",
     "stage_flops",
-    "stage_rows",
     "train_flops_per_sample",
 ]
 
@@ -172,31 +171,12 @@ def check(run: Run, mfu=None) -> dict:
     }
 
 
-def stage_rows(run: Run, mfu=None) -> list[dict]:
-    """One row per stage: size, samples, FLOPs, GPU-hours at ``mfu`` (None: :func:`open_sora_step_mfu`),
-    shares of samples and compute."""
-    mfu = open_sora_step_mfu() if mfu is None else mfu
-    total_flops = run_flops(run)
-    total_samples = sum(s.samples for s in run.stages)
-    rows = []
-    for s in run.stages:
-        f = stage_flops(s)
-        rows.append({
-            "stage": s.name, "size": f"{s.width}x{s.height}x{s.frames}", "samples": float(s.samples),
-            "image_share": s.image_share, "flops": f,
-            "gpu_hours": float(hardware.gpu_hours(f, run.gpu, "bf16", mfu)),
-            "sample_share": s.samples / total_samples, "compute_share": f / total_flops,
-            "tag": s.tag, "assumed": len(s.assumptions),
-        })
-    return rows
-
-
 def curriculum_shares(run: Run) -> dict:
     """How a run's samples and compute split between its final size and everything before it.
 
     The final size is the stage(s) with the most pixels per frame. Returns ``full_sample_share``,
-    ``full_compute_share`` and the first stage's clip ``low`` as ``(width, height, frames)``:
-    the defaults of :func:`sora_class_run`.
+    ``full_compute_share`` and the first stage's clip ``low`` as ``(width, height, frames)``
+    (the corrected scenario's ``train_full_share``, ``train_low_side`` and ``train_low_frames``).
     """
     top = max(s.width * s.height for s in run.stages)
     full = [s for s in run.stages if s.width * s.height == top]
@@ -335,42 +315,3 @@ def open_sora_step_mfu() -> float:
 
 #: The runs :func:`check` is held against.
 RUNS: tuple[Run, ...] = (OPEN_SORA_2, OPEN_SORA_2_STAGE1, SEAWEED_7B)
-
-
-def sora_class_run(model: VideoDiT, samples, full=(1280, 720, 481), low=None, full_share=None,
-                   image_share=0.0, gpu="H100-SXM", reference: Run = OPEN_SORA_2, by="samples") -> Run:
-    """A hypothetical Sora-class run of ``samples`` examples, staged as real runs are.
-
-    Two stages: ``samples x (1 - full_share)`` clips of size ``low`` and ``samples x full_share``
-    clips of size ``full`` (``(width, height, frames)``; default 1280x720, 20 s at 24 fps for a
-    causal 4x autoencoder). Defaults from ``reference`` (Open-Sora 2.0) by
-    :func:`curriculum_shares`: ``low`` its first stage's clip (256x256, 65 frames), ``full_share``
-    its share of samples at its final size (2.2 %). ``image_share`` of the low stage are single
-    images; a stage of no samples is left out. No disclosure: :func:`check` gives no ratio.
-
-    ``by="compute"`` reads ``full_share`` as the final stage's share of the *compute* instead (the
-    reference's 31 %): ``n_full = samples x c F_low / (c F_low + (1 - c) F_full)`` with ``F`` the
-    training FLOPs of one example. By samples, a final clip far costlier than the reference's
-    (720p, 20 s against 768px, 65 frames) makes the final stage nearly all of the compute.
-    """
-    shares = curriculum_shares(reference)
-    if by not in ("samples", "compute"):
-        raise ValueError(f"by must be 'samples' or 'compute'; got {by!r}")
-    share = shares[f"full_{'sample' if by == 'samples' else 'compute'}_share"] if full_share is None else full_share
-    lw, lh, lf = shares["low"] if low is None else low
-    fw, fh, ff = full
-    why = (f"curriculum from {reference.name}: {share:.1%} of the {by} at the final size, the rest at "
-           f"{lw}x{lh}x{lf}",)
-    if not 0.0 <= share <= 1.0:
-        raise ValueError(f"full_share must be in [0, 1]; got {share!r}")
-    if by == "compute":
-        f_low = (1.0 - image_share) * train_flops_per_sample(model, lw, lh, lf) \
-            + image_share * train_flops_per_sample(model, lw, lh, 1)
-        f_full = train_flops_per_sample(model, fw, fh, ff)
-        share = share * f_low / (share * f_low + (1.0 - share) * f_full)
-    parts = (("low resolution, short clips", samples * (1.0 - share), (lw, lh, lf), image_share),
-             ("final size", samples * share, (fw, fh, ff), 0.0))
-    stages = tuple(Stage(name, model, n, *size, images, source=reference.citation, assumptions=why)
-                   for name, n, size, images in parts if n > 0)
-    return Run(f"Sora-class ({model.name})", stages, gpu, None, "a hypothesis: nothing disclosed",
-               "plappert2024sora", "U", why)
